@@ -1,0 +1,38 @@
+# Writes build_info.hpp: version, git commit, compiler and flags, for the records' context.
+find_package(Git QUIET)
+set(PARSCALE_GIT_COMMIT "unknown")
+if(GIT_FOUND AND EXISTS "${PROJECT_SOURCE_DIR}/.git")
+  execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --short=12 HEAD
+                  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE _commit
+                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _status)
+  if(_status EQUAL 0 AND _commit)
+    set(PARSCALE_GIT_COMMIT "${_commit}")
+    execute_process(COMMAND ${GIT_EXECUTABLE} status --porcelain --untracked-files=no
+                    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE _dirty ERROR_QUIET)
+    if(_dirty)
+      string(APPEND PARSCALE_GIT_COMMIT "-dirty")
+    endif()
+  endif()
+  # A new commit re-runs configure, so the recorded commit follows HEAD.
+  foreach(_file HEAD index)
+    if(EXISTS "${PROJECT_SOURCE_DIR}/.git/${_file}")
+      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/.git/${_file}")
+    endif()
+  endforeach()
+endif()
+
+string(TOUPPER "${CMAKE_BUILD_TYPE}" _build_type_upper)
+set(PARSCALE_CXX_FLAGS_TEXT "${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${_build_type_upper}} -std=c++20 -Wall -Wextra")
+if(PARSCALE_NATIVE)
+  string(APPEND PARSCALE_CXX_FLAGS_TEXT " -march=native")
+endif()
+if(PARSCALE_SANITIZE)
+  string(APPEND PARSCALE_CXX_FLAGS_TEXT " -fsanitize=${PARSCALE_SANITIZE}")
+endif()
+string(STRIP "${PARSCALE_CXX_FLAGS_TEXT}" PARSCALE_CXX_FLAGS_TEXT)
+if(PARSCALE_NATIVE)
+  set(PARSCALE_NATIVE_VALUE 1)
+else()
+  set(PARSCALE_NATIVE_VALUE 0)
+endif()
+configure_file(${CMAKE_CURRENT_LIST_DIR}/build_info.hpp.in ${PROJECT_BINARY_DIR}/generated/build_info.hpp @ONLY)

@@ -1,0 +1,151 @@
+// Runs a rank's blocks on its threads: serially, or with OpenMP under a chosen schedule.
+// Each thread folds its blocks into its own NodeStack; nothing is shared while computing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <vector>
+
+#include <omp.h>
+
+#include "block_tree.hpp"
+#include "kernel.hpp"
+#include "plan.hpp"
+
+namespace parscale {
+
+struct WorkerStats {
+  double busy_seconds = 0.0;  // time spent computing blocks
+  std::uint64_t blocks = 0;   // blocks (tasks) computed
+};
+
+// Blocks first, first+stride, ... (count of them): a rank's share under block or cyclic
+// distribution, or one chunk grabbed from the dynamic work counter.
+struct BlockSequence {
+  std::uint64_t first = 0;
+  std::uint64_t stride = 1;
+  std::uint64_t count = 0;
+  [[nodiscard]] std::uint64_t at(std::uint64_t j) const { return first + j * stride; }
+};
+
+template <Kernel K>
+class BlockExecutor {
+ public:
+  using Partial = typename K::Partial;
+  using Combine = Partial (*)(const Partial&, const Partial&);
+
+  // use_openmp=false runs on the calling thread without touching the OpenMP runtime.
+  BlockExecutor(const K& kernel, bool use_openmp, int threads, Schedule schedule, int rank, int ranks)
+      : kernel_(kernel),
+        use_openmp_(use_openmp),
+        threads_(use_openmp ? threads : 1),
+        schedule_(schedule),
+        rank_(rank),
+        ranks_(ranks),
+        blocks_total_(block_count(kernel.work_size(), kernel.block_size())),
+        per_thread_(static_cast<std::size_t>(threads_), PerThread{NodeStack<Partial, Combine>(&K::combine), {}}) {}
+
+  [[nodiscard]] std::uint64_t blocks_total() const { return blocks_total_; }
+  [[nodiscard]] int threads() const { return threads_; }
+
+  void run(const BlockSequence& sequence) {
+    if (sequence.count == 0) {
+      return;
+    }
+    if (!use_openmp_) {
+      run_thread_share(sequence, 0, 0, sequence.count);
+      return;
+    }
+    run_openmp(sequence);
+  }
+
+  // All nodes of this rank, every thread's, for the tree assembly.
+  [[nodiscard]] std::vector<TreeNode<Partial>> nodes() const {
+    std::vector<TreeNode<Partial>> all;
+    for (const auto& mine : per_thread_) {
+      all.insert(all.end(), mine.stack.nodes().begin(), mine.stack.nodes().end());
+    }
+    return all;
+  }
+  [[nodiscard]] std::vector<WorkerStats> stats() const {
+    std::vector<WorkerStats> all;
+    for (const auto& mine : per_thread_) {
+      all.push_back(mine.stats);
+    }
+    return all;
+  }
+
+ private:
+  void compute_block(std::uint64_t block, int thread) {
+    const std::uint64_t size = kernel_.block_size();
+    const std::uint64_t begin = block * size;
+    const std::uint64_t remaining = kernel_.work_size() - begin;
+    const std::uint64_t end = begin + (remaining < size ? remaining : size);
+    const WorkerId worker{rank_, ranks_, thread, threads_};
+    auto& mine = per_thread_[static_cast<std::size_t>(thread)];
+    mine.stack.push_block(block, compute_range(kernel_, begin, end, worker));
+    ++mine.stats.blocks;
+  }
+
+  void run_thread_share(const BlockSequence& sequence, int thread, std::uint64_t from, std::uint64_t to) {
+    const auto start = std::chrono::steady_clock::now();
+    for (std::uint64_t j = from; j < to; ++j) {
+      compute_block(sequence.at(j), thread);
+    }
+    per_thread_[static_cast<std::size_t>(thread)].stats.busy_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  void run_openmp(const BlockSequence& sequence) {
+    omp_sched_t kind = omp_sched_static;
+    int chunk = static_cast<int>(schedule_.chunk);
+    switch (schedule_.kind) {
+      case ScheduleKind::static_block: kind = omp_sched_static; break;
+      case ScheduleKind::cyclic: kind = omp_sched_static; chunk = 1; break;
+      case ScheduleKind::dynamic: kind = omp_sched_dynamic; break;
+      case ScheduleKind::guided: kind = omp_sched_guided; break;
+    }
+    omp_set_schedule(kind, chunk);
+    std::exception_ptr failure;
+    const std::uint64_t count = sequence.count;
+#pragma omp parallel num_threads(threads_)
+    {
+      const int thread = omp_get_thread_num();
+      const auto start = std::chrono::steady_clock::now();
+      // OpenMP cannot carry exceptions out of a parallel region: keep the first, rethrow after.
+      try {
+#pragma omp for schedule(runtime) nowait
+        for (std::uint64_t j = 0; j < count; ++j) {
+          compute_block(sequence.at(j), thread);
+        }
+      } catch (...) {
+#pragma omp critical(parscale_executor_failure)
+        if (!failure) {
+          failure = std::current_exception();
+        }
+      }
+      per_thread_[static_cast<std::size_t>(thread)].stats.busy_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    if (failure) {
+      std::rethrow_exception(failure);
+    }
+  }
+
+  const K& kernel_;
+  bool use_openmp_;
+  int threads_;
+  Schedule schedule_;
+  int rank_;
+  int ranks_;
+  std::uint64_t blocks_total_;
+  // Cache-line aligned so threads updating their own entry do not share a line.
+  struct alignas(64) PerThread {
+    NodeStack<Partial, Combine> stack;
+    WorkerStats stats;
+  };
+  std::vector<PerThread> per_thread_;
+};
+
+}  // namespace parscale

@@ -1,0 +1,155 @@
+#include "mpi_team.hpp"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <numeric>
+#include <thread>
+
+namespace parscale {
+
+struct MpiTeam::Window {
+  MPI_Win win = MPI_WIN_NULL;
+  std::uint64_t* base = nullptr;
+};
+
+MpiTeam::MpiTeam(int& argc, char**& argv) {
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided_);
+  // Errors in MPI calls abort the job instead of returning codes nobody checks.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  counter_ = std::make_unique<Window>();
+  const MPI_Aint bytes = rank_ == 0 ? static_cast<MPI_Aint>(sizeof(std::uint64_t)) : 0;
+  MPI_Win_allocate(bytes, sizeof(std::uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &counter_->base, &counter_->win);
+  if (rank_ == 0) {
+    *counter_->base = 0;
+  }
+  MPI_Win_lock_all(0, counter_->win);
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+MpiTeam::~MpiTeam() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized == 0) {
+    MPI_Win_unlock_all(counter_->win);
+    MPI_Win_free(&counter_->win);
+    MPI_Finalize();
+  }
+}
+
+bool MpiTeam::funneled() const { return provided_ >= MPI_THREAD_FUNNELED; }
+
+std::string MpiTeam::thread_level() const {
+  switch (provided_) {
+    case MPI_THREAD_SINGLE: return "single";
+    case MPI_THREAD_FUNNELED: return "funneled";
+    case MPI_THREAD_SERIALIZED: return "serialized";
+    case MPI_THREAD_MULTIPLE: return "multiple";
+    default: return "unknown";
+  }
+}
+
+void MpiTeam::barrier() { MPI_Barrier(MPI_COMM_WORLD); }
+
+void MpiTeam::idle_barrier() {
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Ibarrier(MPI_COMM_WORLD, &request);
+  int done = 0;
+  MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  while (done == 0) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  }
+}
+
+double MpiTeam::max(double value) {
+  double result = 0.0;
+  MPI_Allreduce(&value, &result, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  return result;
+}
+
+int MpiTeam::min(int value) {
+  int result = 0;
+  MPI_Allreduce(&value, &result, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  return result;
+}
+
+std::vector<std::vector<char>> MpiTeam::gather_parts(const std::vector<char>& mine) {
+  const int my_count = static_cast<int>(mine.size());
+  std::vector<int> counts(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
+  MPI_Gather(&my_count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<int> displacements(counts.size());
+  std::vector<char> all;
+  if (rank_ == 0) {
+    std::exclusive_scan(counts.begin(), counts.end(), displacements.begin(), 0);
+    all.resize(static_cast<std::size_t>(std::accumulate(counts.begin(), counts.end(), 0)));
+  }
+  MPI_Gatherv(mine.data(), my_count, MPI_BYTE, all.data(), counts.data(), displacements.data(), MPI_BYTE, 0,
+              MPI_COMM_WORLD);
+  std::vector<std::vector<char>> parts;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    const auto first = all.begin() + displacements[r];
+    parts.emplace_back(first, first + counts[r]);
+  }
+  return parts;
+}
+
+std::vector<char> MpiTeam::gather_bytes(const std::vector<char>& mine) {
+  std::vector<char> all;
+  for (const auto& part : gather_parts(mine)) {
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+
+void MpiTeam::broadcast_bytes(std::vector<char>& bytes) {
+  auto count = static_cast<unsigned long long>(bytes.size());
+  MPI_Bcast(&count, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+  bytes.resize(static_cast<std::size_t>(count));
+  MPI_Bcast(bytes.data(), static_cast<int>(count), MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+
+void MpiTeam::reset_counter() {
+  if (rank_ == 0) {
+    const std::uint64_t zero = 0;
+    std::uint64_t old = 0;
+    MPI_Fetch_and_op(&zero, &old, MPI_UINT64_T, 0, 0, MPI_REPLACE, counter_->win);
+    MPI_Win_flush(0, counter_->win);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+std::uint64_t MpiTeam::fetch_add(std::uint64_t amount) {
+  std::uint64_t old = 0;
+  MPI_Fetch_and_op(&amount, &old, MPI_UINT64_T, 0, 0, MPI_SUM, counter_->win);
+  MPI_Win_flush(0, counter_->win);
+  return old;
+}
+
+void MpiTeam::abort(int exit_code) {
+  MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::_Exit(exit_code);  // MPI_Abort does not return; this keeps [[noreturn]] honest
+}
+
+std::string MpiTeam::library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  MPI_Get_library_version(text, &length);
+  std::string version(text, static_cast<std::size_t>(length));
+  while (!version.empty() && (version.back() == '\n' || version.back() == '\0' || version.back() == ' ')) {
+    version.pop_back();
+  }
+  return version;
+}
+
+std::string MpiTeam::standard_version() {
+  int major = 0;
+  int minor = 0;
+  MPI_Get_version(&major, &minor);
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+}  // namespace parscale

@@ -1,0 +1,58 @@
+// A "team" is the set of processes that share one run: the whole MPI job, or just this
+// process. Drivers talk to their team through this small interface, so the generic
+// driver code below holds no MPI calls and the same code serves every model.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace parscale {
+
+// The team of one process (serial and OpenMP models).
+class LocalTeam {
+ public:
+  [[nodiscard]] int rank() const { return 0; }
+  [[nodiscard]] int size() const { return 1; }
+  void barrier() {}
+  void idle_barrier() {}
+  double max(double value) { return value; }
+  int min(int value) { return value; }
+  std::vector<char> gather_bytes(const std::vector<char>& mine) { return mine; }
+  std::vector<std::vector<char>> gather_parts(const std::vector<char>& mine) { return {mine}; }
+  void broadcast_bytes(std::vector<char>& /*bytes*/) {}
+  void reset_counter() { counter_ = 0; }
+  std::uint64_t fetch_add(std::uint64_t amount) {
+    const std::uint64_t old = counter_;
+    counter_ += amount;
+    return old;
+  }
+
+ private:
+  std::uint64_t counter_ = 0;
+};
+
+// Serialization helpers for trivially copyable values crossing the team.
+template <class T>
+std::vector<char> to_bytes(const std::vector<T>& values) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  std::vector<char> bytes(values.size() * sizeof(T));
+  if (!bytes.empty()) {
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+  }
+  return bytes;
+}
+
+template <class T>
+std::vector<T> from_bytes(const std::vector<char>& bytes) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  std::vector<T> values(bytes.size() / sizeof(T));
+  if (!values.empty()) {
+    std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
+  }
+  return values;
+}
+
+}  // namespace parscale

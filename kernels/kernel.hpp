@@ -1,0 +1,85 @@
+// The kernel interface every parscale kernel satisfies.
+//
+// A kernel describes a fixed amount of work, indexed 0..work_size()-1, and cut into
+// blocks of block_size() indices. Drivers decide which worker computes which blocks;
+// the kernel only computes a partial result for a contiguous index range. Because the
+// block size is a property of the problem (never of the decomposition) and drivers
+// combine block partials in a fixed tree over block indices, results are bit-identical
+// for any number of ranks and threads.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace parscale {
+
+// Who is computing: lets kernels with per-worker state (e.g. per-worker random
+// streams) derive it without the driver knowing anything about the kernel.
+struct WorkerId {
+  int rank = 0;
+  int ranks = 1;
+  int thread = 0;
+  int threads = 1;
+  [[nodiscard]] std::uint64_t global() const {
+    return static_cast<std::uint64_t>(rank) * static_cast<std::uint64_t>(threads) +
+           static_cast<std::uint64_t>(thread);
+  }
+};
+
+// How a finished result compares with the known answer.
+struct Verdict {
+  bool valid = false;
+  std::string value_text;      // the result, exact decimal or %.17g
+  std::string reference_text;  // the exact / reference value
+  double value = 0.0;          // the result as a double (for plots)
+  double error = 0.0;          // |value - reference| (0 for exact integer matches)
+  double tolerance = 0.0;      // the bound used to decide `valid`
+  std::string criterion;       // one line on how `valid` was decided
+};
+
+// Partial results travel between ranks as raw bytes, so they must be trivially copyable.
+template <class P>
+concept PartialResult = std::is_trivially_copyable_v<P> && std::is_default_constructible_v<P>;
+
+template <class K>
+concept Kernel = requires(const K& kernel, std::uint64_t begin, std::uint64_t end,
+                          const typename K::Partial& a, const typename K::Partial& b,
+                          const typename K::Value& value, nlohmann::json& json) {
+  requires PartialResult<typename K::Partial>;
+  typename K::Value;
+  { kernel.name() } -> std::convertible_to<std::string>;
+  { kernel.work_size() } -> std::same_as<std::uint64_t>;   // number of work indices
+  { kernel.block_size() } -> std::same_as<std::uint64_t>;  // indices per block, fixed per problem
+  { kernel.work_unit() } -> std::convertible_to<std::string>;  // "points", "samples", "tasks"...
+  { K::identity() } -> std::same_as<typename K::Partial>;
+  { K::combine(a, b) } -> std::same_as<typename K::Partial>;
+  { kernel.finalize(a) } -> std::same_as<typename K::Value>;
+  { kernel.verdict(value) } -> std::same_as<Verdict>;
+  { kernel.describe(json) };  // problem parameters for the record
+  // compute over [begin, end): either compute(begin, end) or compute(begin, end, WorkerId)
+  requires requires { { kernel.compute(begin, end) } -> std::same_as<typename K::Partial>; } ||
+               requires(const WorkerId& worker) {
+                 { kernel.compute(begin, end, worker) } -> std::same_as<typename K::Partial>;
+               };
+};
+
+// Calls whichever compute() the kernel provides.
+template <Kernel K>
+typename K::Partial compute_range(const K& kernel, std::uint64_t begin, std::uint64_t end,
+                                  const WorkerId& worker) {
+  if constexpr (requires { kernel.compute(begin, end, worker); }) {
+    return kernel.compute(begin, end, worker);
+  } else {
+    return kernel.compute(begin, end);
+  }
+}
+
+inline std::uint64_t block_count(std::uint64_t work_size, std::uint64_t block_size) {
+  return work_size / block_size + (work_size % block_size != 0 ? 1 : 0);
+}
+
+}  // namespace parscale

@@ -1,0 +1,89 @@
+#include "app.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace parscale {
+
+ResolvedRun resolve_run(const CommonOptions& options, int ranks) {
+  ResolvedRun run;
+  run.options = options;
+  ExecutionPlan& plan = run.plan;
+  plan.model = options.model;
+  if (plan.model == Model::automatic) {
+    plan.model = ranks > 1 ? Model::mpi : Model::openmp;
+  }
+  const char* model = to_string(plan.model);
+  if (ranks > 1 && !uses_mpi(plan.model)) {
+    throw UsageError(fmt::format("--model: {} runs in one process but {} MPI ranks were started; use mpi or hybrid",
+                                 model, ranks));
+  }
+  if (options.schedule && !uses_threads(plan.model)) {
+    throw UsageError(fmt::format("--schedule: applies to the openmp and hybrid models, not {}", model));
+  }
+  if (options.distribution && !uses_mpi(plan.model)) {
+    throw UsageError(fmt::format("--distribution: applies to the mpi and hybrid models, not {}", model));
+  }
+  if (uses_threads(plan.model)) {
+    const std::optional<int> from_environment = omp_num_threads_from_environment();
+    plan.threads = options.threads.value_or(from_environment.value_or(omp_get_max_threads()));
+  } else {
+    if (options.threads && *options.threads != 1) {
+      throw UsageError(fmt::format("--threads: the {} model runs 1 thread per rank (accepted: 1); use --model {} "
+                                   "for more",
+                                   model, plan.model == Model::mpi ? "hybrid" : "openmp"));
+    }
+    plan.threads = 1;
+  }
+  plan.schedule = options.schedule.value_or(Schedule{});
+  plan.distribution = options.distribution.value_or(Distribution::block);
+  plan.dynamic_chunk = options.dynamic_chunk;
+  return run;
+}
+
+std::vector<std::string> describe_placement(RunRecord& record, const std::vector<std::string>& encoded_placements) {
+  std::vector<std::string> warnings;
+  std::map<std::string, int> workers_on_host;
+  std::map<std::string, int> cpus_on_host;
+  nlohmann::json ranks = nlohmann::json::array();
+  for (std::size_t rank = 0; rank < encoded_placements.size(); ++rank) {
+    const RankPlacement placement = decode_placement(encoded_placements[rank]);
+    workers_on_host[placement.host] += record.threads;
+    cpus_on_host[placement.host] = placement.online_cpus;
+    ranks.push_back({{"rank", rank}, {"host", placement.host}, {"cpus", cpu_list(placement.cpus)}});
+    if (record.threads > 1 && static_cast<int>(placement.cpus.size()) < record.threads) {
+      warnings.push_back(fmt::format(
+          "rank {} runs {} threads on {} CPU(s) ({}): threads share cores. Under mpirun use --map-by slot:PE={} or "
+          "--bind-to none; under srun pass --cpus-per-task={}",
+          rank, record.threads, placement.cpus.size(), cpu_list(placement.cpus), record.threads, record.threads,
+          record.threads));
+    }
+  }
+  for (const auto& [host, workers] : workers_on_host) {
+    if (workers > cpus_on_host[host]) {
+      record.oversubscribed = true;
+    }
+  }
+  record.context["ranks"] = ranks;
+  record.context["hosts"] = workers_on_host.size();
+  return warnings;
+}
+
+int report(const RunRecord& record, const CommonOptions& options) {
+  if (!options.csv_path.empty()) {
+    append_csv_row(options.csv_path, csv_header(), csv_row(record));
+  }
+  if (!options.json_path.empty()) {
+    write_file_atomically(options.json_path, json_document(record));
+  }
+  if (options.quiet) {
+    std::printf("%s\n", verdict_line(record).c_str());
+  } else {
+    std::printf("%s", human_summary(record).c_str());
+  }
+  std::fflush(stdout);
+  return record.verdict.valid ? kExitSuccess : kExitValidationFailed;
+}
+
+}  // namespace parscale

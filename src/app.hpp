@@ -1,0 +1,241 @@
+// The entry point every parscale program shares: command line, model resolution, the
+// serial baseline, the measured parallel run, validation and the three writers.
+//
+// A program supplies a small "Program" type:
+//   static constexpr const char* name;                 // "simpson"
+//   static std::string description();                  // first lines of --help
+//   static std::string examples();                     // the end of --help
+//   static void add_options(po::options_description&);
+//   using Problem = <a Kernel, or a std::variant of Kernels>;
+//   static Problem read_problem(const po::variables_map&, const CommonOptions&);  // throws UsageError
+#pragma once
+
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include "cli.hpp"
+#include "context.hpp"
+#include "driver.hpp"
+#include "kernel.hpp"
+#include "mpi_team.hpp"
+#include "output_files.hpp"
+#include "plan.hpp"
+#include "record.hpp"
+#include "team.hpp"
+
+namespace parscale {
+
+struct ResolvedRun {
+  ExecutionPlan plan;
+  CommonOptions options;
+};
+
+// Picks the model and thread count and rejects options that do not fit the model.
+ResolvedRun resolve_run(const CommonOptions& options, int ranks);
+
+// Fills the placement-dependent fields of a record (oversubscription, per-rank hosts and
+// CPU binding) and returns warnings about the binding, one line each.
+std::vector<std::string> describe_placement(RunRecord& record, const std::vector<std::string>& encoded_placements);
+
+namespace detail {
+
+template <class T>
+struct is_variant : std::false_type {};
+template <class... Ts>
+struct is_variant<std::variant<Ts...>> : std::true_type {};
+
+template <Kernel K>
+RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const char* program) {
+  const CommonOptions& options = run.options;
+  const ExecutionPlan& plan = run.plan;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+
+  double baseline_seconds = nan;
+  std::optional<typename K::Partial> baseline_total;
+  if (options.baseline.kind == BaselineKind::measure) {
+    if (team.rank() == 0) {
+      LocalTeam alone;
+      ExecutionPlan serial_plan;
+      serial_plan.model = Model::serial;
+      const Measurement<K> serial = measure(kernel, serial_plan, alone, options.warmup, options.repeat);
+      baseline_seconds = serial.timing.median;
+      baseline_total = serial.total;
+    }
+    team.idle_barrier();  // the other ranks sleep instead of spinning while rank 0 measures
+  } else if (options.baseline.kind == BaselineKind::given) {
+    baseline_seconds = options.baseline.seconds;
+  }
+
+  const Measurement<K> measured = measure(kernel, plan, team, options.warmup, options.repeat);
+  const std::string my_placement = encode(this_rank_placement());
+  std::vector<std::string> placements;
+  for (const auto& part : team.gather_parts(std::vector<char>(my_placement.begin(), my_placement.end()))) {
+    placements.emplace_back(part.begin(), part.end());
+  }
+
+  RunRecord record;
+  if (team.rank() != 0) {
+    return record;
+  }
+  record.program = program;
+  record.kernel = kernel.name();
+  record.label = options.label;
+  kernel.describe(record.parameters);
+  if constexpr (requires(nlohmann::json& details) { kernel.describe_workers(details, 1, 1); }) {
+    kernel.describe_workers(record.kernel_details, team.size(), plan.threads);
+  }
+  record.work_size = kernel.work_size();
+  record.work_unit = kernel.work_unit();
+  record.block_size = kernel.block_size();
+  record.blocks = block_count(kernel.work_size(), kernel.block_size());
+  record.model = to_string(plan.model);
+  record.ranks = team.size();
+  record.threads = plan.threads;
+  record.workers = record.ranks * record.threads;
+  record.schedule = uses_threads(plan.model) ? to_string(plan.schedule) : "-";
+  record.distribution = uses_mpi(plan.model)
+                            ? std::string(to_string(plan.distribution)) +
+                                  (plan.distribution == Distribution::dynamic && plan.dynamic_chunk != 0
+                                       ? "," + std::to_string(plan.dynamic_chunk)
+                                       : "")
+                            : "-";
+  record.warmup = options.warmup;
+  record.repeat = options.repeat;
+  record.seconds = measured.timing.seconds;
+  record.time_min = measured.timing.min;
+  record.time_median = measured.timing.median;
+  record.time_max = measured.timing.max;
+  record.baseline_kind = baseline_name(options.baseline);
+  record.baseline_seconds = baseline_seconds;
+  for (std::size_t i = 0; i < measured.workers.size(); ++i) {
+    const auto threads = static_cast<std::size_t>(plan.threads);
+    record.worker_stats.push_back(WorkerRecord{static_cast<int>(i / threads), static_cast<int>(i % threads),
+                                               measured.workers[i].busy_seconds, measured.workers[i].blocks});
+  }
+  record.imbalance = load_imbalance(record.worker_stats);
+  record.verdict = kernel.verdict(kernel.finalize(measured.total));
+  if (baseline_total) {
+    // Exact text of both results: the serial and parallel bits must agree.
+    record.baseline_bits_match = kernel.verdict(kernel.finalize(*baseline_total)).value_text ==
+                                 record.verdict.value_text;
+  }
+  compute_metrics(record);
+  record.context = machine_context();
+  record.context["mpi_library"] = MpiTeam::library_version();
+  record.context["mpi_standard"] = MpiTeam::standard_version();
+  record.context["mpi_thread_level"] = team.thread_level();
+  record.timestamp = record.context["timestamp"].template get<std::string>();
+  for (const auto& warning : describe_placement(record, placements)) {
+    std::fprintf(stderr, "%s: warning: %s\n", program, warning.c_str());
+  }
+  return record;
+}
+
+}  // namespace detail
+
+// Prints, writes and returns the exit code. Rank 0 only.
+int report(const RunRecord& record, const CommonOptions& options);
+
+template <class Program>
+int run_program(int argc, char** argv) {
+  MpiTeam team(argc, argv);
+  const char* program = Program::name;
+
+  po::options_description options(fmt::format("{} options", program));
+  Program::add_options(options);
+  po::options_description common("Common options");
+  add_common_options(common);
+  po::options_description all;
+  all.add(options).add(common);
+
+  // Phase 1: everything that can be wrong before running. All ranks parse the same argv
+  // and reach the same verdict; only rank 0 checks output paths, so the ranks agree on
+  // the first failing rank, which alone prints its one-line error.
+  std::optional<ResolvedRun> run;
+  std::optional<typename Program::Problem> problem;
+  std::string error;
+  bool help = false;
+  bool version = false;
+  try {
+    const po::variables_map values = parse_command_line(argc, argv, all);
+    help = values["help"].as<bool>();
+    version = values["version"].as<bool>();
+    if (!help && !version) {
+      const CommonOptions common_options = read_common_options(values);
+      run = resolve_run(common_options, team.size());
+      problem.emplace(Program::read_problem(values, run->options));
+      if (team.rank() == 0) {
+        if (!run->options.csv_path.empty()) {
+          check_output_path("--csv", run->options.csv_path);
+          check_csv_header(run->options.csv_path, csv_header());
+        }
+        if (!run->options.json_path.empty()) {
+          check_output_path("--json", run->options.json_path);
+        }
+      }
+    }
+  } catch (const UsageError& usage) {
+    error = usage.what();
+  }
+  const int first_failing = team.min(error.empty() ? team.size() : team.rank());
+  if (first_failing < team.size()) {
+    if (team.rank() == first_failing) {
+      std::fprintf(stderr, "%s: error: %s\n", program, error.c_str());
+    }
+    return kExitUsage;
+  }
+  if (help || version) {
+    if (team.rank() == 0) {
+      if (help) {
+        std::printf("%s\n\nUsage: [mpirun -np RANKS] %s [options]\n\n", Program::description().c_str(), program);
+        std::ostringstream text;
+        text << all;
+        std::printf("%s\n%s\n", text.str().c_str(), Program::examples().c_str());
+      } else {
+        std::printf("%s %s\n%s\n%s\n", program, version_string().c_str(), build_summary().c_str(),
+                    MpiTeam::library_version().c_str());
+      }
+    }
+    return kExitSuccess;
+  }
+
+  // Phase 2: the run. An exception on any rank ends the whole job (no rank is left
+  // waiting in a collective): MPI_Abort with kExitRuntime.
+  try {
+    if (uses_threads(run->plan.model) && uses_mpi(run->plan.model) && !team.funneled()) {
+      throw std::runtime_error("--model hybrid needs MPI_THREAD_FUNNELED, the MPI library gave " +
+                               team.thread_level());
+    }
+    RunRecord record;
+    auto execute_kernel = [&](const auto& kernel) { record = detail::execute(kernel, *run, team, program); };
+    if constexpr (detail::is_variant<typename Program::Problem>::value) {
+      std::visit(execute_kernel, *problem);
+    } else {
+      execute_kernel(*problem);
+    }
+    std::vector<char> exit_code(1, 0);
+    if (team.rank() == 0) {
+      exit_code[0] = static_cast<char>(report(record, run->options));
+    }
+    team.broadcast_bytes(exit_code);
+    return exit_code[0];
+  } catch (const std::exception& failure) {
+    std::fprintf(stderr, "%s: error: rank %d of %d: %s\n", program, team.rank(), team.size(), failure.what());
+    std::fflush(stderr);
+    team.abort(kExitRuntime);
+  }
+}
+
+}  // namespace parscale

@@ -1,0 +1,74 @@
+// Command-line handling shared by every parscale program (Boost.Program_options).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "plan.hpp"
+
+namespace parscale {
+
+namespace po = boost::program_options;
+
+// Bad input. The message is one line naming the option and the accepted values; the
+// program prints it as "<program>: error: <message>" and exits with kExitUsage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum ExitCode : int {
+  kExitSuccess = 0,
+  kExitValidationFailed = 1,  // the run finished but its result failed validation
+  kExitUsage = 2,             // bad command line or environment, nothing was run
+  kExitRuntime = 3,           // an error while running (I/O, a failing rank, ...)
+};
+
+enum class BaselineKind { measure, none, given };
+
+struct Baseline {
+  BaselineKind kind = BaselineKind::measure;
+  double seconds = 0.0;  // for BaselineKind::given
+};
+
+struct CommonOptions {
+  Model model = Model::automatic;
+  std::optional<int> threads;  // unset: OMP_NUM_THREADS or all cores (openmp), 1 (mpi)
+  std::optional<Schedule> schedule;
+  std::optional<Distribution> distribution;
+  std::uint64_t dynamic_chunk = 0;
+  int repeat = 3;
+  int warmup = 1;
+  Baseline baseline;
+  std::string csv_path;
+  std::string json_path;
+  std::string label;
+  bool quiet = false;
+};
+
+// Adds the options every program has (model, threads, timing, output).
+void add_common_options(po::options_description& options);
+
+// Reads them back, validating each; throws UsageError.
+CommonOptions read_common_options(const po::variables_map& values);
+
+// Parses argv against `options`; turns Boost's errors into UsageError. Unknown options
+// and stray positional words are errors.
+po::variables_map parse_command_line(int argc, char** argv, const po::options_description& options);
+
+// A count option in [min, max] ("1e9" and "2^30" forms accepted); throws UsageError.
+std::uint64_t read_count(const po::variables_map& values, const std::string& option, std::uint64_t min,
+                         std::uint64_t max);
+
+// Validates OMP_NUM_THREADS the way the programs use it; nullopt when unset.
+std::optional<int> omp_num_threads_from_environment();
+
+std::string baseline_name(const Baseline& baseline);
+
+constexpr int kMaxThreads = 4096;
+
+}  // namespace parscale

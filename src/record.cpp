@@ -1,0 +1,273 @@
+#include "record.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace parscale {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Shortest text that reads back to the same double; fmt ignores the locale.
+std::string number(double value) {
+  if (std::isnan(value)) {
+    return "";  // empty CSV cell: pandas reads it as NaN
+  }
+  return fmt::format("{}", value);
+}
+
+std::string csv_quote(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
+    return std::string(text);
+  }
+  std::string quoted = "\"";
+  for (const char c : text) {
+    quoted += c;
+    if (c == '"') {
+      quoted += '"';
+    }
+  }
+  return quoted + "\"";
+}
+
+std::string context_text(const RunRecord& record, const char* key) {
+  const auto it = record.context.find(key);
+  if (it == record.context.end() || it->is_null()) {
+    return "";
+  }
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// "key=value;key=value": the kernel's parameters in one cell without commas.
+std::string parameters_text(const nlohmann::json& parameters) {
+  std::string text;
+  for (const auto& [key, value] : parameters.items()) {
+    if (!text.empty()) {
+      text += ';';
+    }
+    text += key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return text;
+}
+
+struct Column {
+  const char* name;
+  std::function<std::string(const RunRecord&)> cell;
+};
+
+// The CSV schema, in one place. Append new columns at the end and bump
+// kRecordSchemaVersion when a column changes meaning.
+const std::vector<Column>& columns() {
+  static const std::vector<Column> all = {
+      {"schema_version", [](const RunRecord&) { return std::to_string(kRecordSchemaVersion); }},
+      {"timestamp", [](const RunRecord& r) { return r.timestamp; }},
+      {"program", [](const RunRecord& r) { return r.program; }},
+      {"kernel", [](const RunRecord& r) { return r.kernel; }},
+      {"label", [](const RunRecord& r) { return r.label; }},
+      {"parameters", [](const RunRecord& r) { return parameters_text(r.parameters); }},
+      {"work_size", [](const RunRecord& r) { return std::to_string(r.work_size); }},
+      {"work_unit", [](const RunRecord& r) { return r.work_unit; }},
+      {"model", [](const RunRecord& r) { return r.model; }},
+      {"ranks", [](const RunRecord& r) { return std::to_string(r.ranks); }},
+      {"threads", [](const RunRecord& r) { return std::to_string(r.threads); }},
+      {"workers", [](const RunRecord& r) { return std::to_string(r.workers); }},
+      {"schedule", [](const RunRecord& r) { return r.schedule; }},
+      {"distribution", [](const RunRecord& r) { return r.distribution; }},
+      {"oversubscribed", [](const RunRecord& r) { return std::string(r.oversubscribed ? "1" : "0"); }},
+      {"warmup", [](const RunRecord& r) { return std::to_string(r.warmup); }},
+      {"repeat", [](const RunRecord& r) { return std::to_string(r.repeat); }},
+      {"time_min_s", [](const RunRecord& r) { return number(r.time_min); }},
+      {"time_median_s", [](const RunRecord& r) { return number(r.time_median); }},
+      {"time_max_s", [](const RunRecord& r) { return number(r.time_max); }},
+      {"baseline", [](const RunRecord& r) { return r.baseline_kind; }},
+      {"baseline_s", [](const RunRecord& r) { return number(r.baseline_seconds); }},
+      {"speedup", [](const RunRecord& r) { return number(r.speedup); }},
+      {"efficiency", [](const RunRecord& r) { return number(r.efficiency); }},
+      {"karp_flatt", [](const RunRecord& r) { return number(r.karp_flatt); }},
+      {"imbalance", [](const RunRecord& r) { return number(r.imbalance); }},
+      {"throughput_per_s", [](const RunRecord& r) {
+         return number(r.time_median > 0 ? static_cast<double>(r.work_size) / r.time_median : kNaN);
+       }},
+      {"result", [](const RunRecord& r) { return r.verdict.value_text; }},
+      {"reference", [](const RunRecord& r) { return r.verdict.reference_text; }},
+      {"error", [](const RunRecord& r) { return number(r.verdict.error); }},
+      {"tolerance", [](const RunRecord& r) { return number(r.verdict.tolerance); }},
+      {"valid", [](const RunRecord& r) { return std::string(r.verdict.valid ? "1" : "0"); }},
+      {"host", [](const RunRecord& r) { return context_text(r, "host"); }},
+      {"git_commit", [](const RunRecord& r) { return context_text(r, "git_commit"); }},
+      {"slurm_job_id", [](const RunRecord& r) { return context_text(r, "slurm_job_id"); }},
+      {"slurm_array_task_id", [](const RunRecord& r) { return context_text(r, "slurm_array_task_id"); }},
+  };
+  return all;
+}
+
+nlohmann::json number_or_null(double value) {
+  return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value);
+}
+
+}  // namespace
+
+double load_imbalance(const std::vector<WorkerRecord>& workers) {
+  if (workers.empty()) {
+    return 1.0;
+  }
+  double total = 0.0;
+  double most = 0.0;
+  for (const auto& worker : workers) {
+    total += worker.busy_seconds;
+    most = std::max(most, worker.busy_seconds);
+  }
+  const double mean = total / static_cast<double>(workers.size());
+  return mean > 0.0 ? most / mean : 1.0;
+}
+
+void compute_metrics(RunRecord& record) {
+  record.speedup = kNaN;
+  record.efficiency = kNaN;
+  record.karp_flatt = kNaN;
+  if (std::isnan(record.baseline_seconds) || record.time_median <= 0.0) {
+    return;
+  }
+  const double p = static_cast<double>(record.workers);
+  record.speedup = record.baseline_seconds / record.time_median;
+  record.efficiency = record.speedup / p;
+  if (record.workers > 1) {
+    record.karp_flatt = (1.0 / record.speedup - 1.0 / p) / (1.0 - 1.0 / p);
+  }
+}
+
+std::string csv_header() {
+  std::string header;
+  for (const auto& column : columns()) {
+    header += (header.empty() ? "" : ",") + std::string(column.name);
+  }
+  return header;
+}
+
+std::string csv_row(const RunRecord& record) {
+  std::string row;
+  bool first = true;
+  for (const auto& column : columns()) {
+    if (!first) {
+      row += ',';
+    }
+    first = false;
+    row += csv_quote(column.cell(record));
+  }
+  return row;
+}
+
+nlohmann::json to_json(const RunRecord& record) {
+  nlohmann::json workers = nlohmann::json::array();
+  for (const auto& worker : record.worker_stats) {
+    workers.push_back({{"rank", worker.rank},
+                       {"thread", worker.thread},
+                       {"busy_s", worker.busy_seconds},
+                       {"blocks", worker.blocks}});
+  }
+  return {
+      {"program", record.program},
+      {"kernel", record.kernel},
+      {"label", record.label},
+      {"timestamp", record.timestamp},
+      {"parameters", record.parameters},
+      {"work", {{"size", record.work_size}, {"unit", record.work_unit}, {"block_size", record.block_size},
+                {"blocks", record.blocks}}},
+      {"decomposition", {{"model", record.model}, {"ranks", record.ranks}, {"threads", record.threads},
+                         {"workers", record.workers}, {"schedule", record.schedule},
+                         {"distribution", record.distribution}, {"oversubscribed", record.oversubscribed}}},
+      {"timing", {{"warmup", record.warmup}, {"repeat", record.repeat}, {"seconds", record.seconds},
+                  {"min_s", record.time_min}, {"median_s", record.time_median}, {"max_s", record.time_max}}},
+      {"baseline", {{"kind", record.baseline_kind}, {"seconds", number_or_null(record.baseline_seconds)},
+                    {"bits_match", record.baseline_bits_match}}},
+      {"metrics", {{"speedup", number_or_null(record.speedup)}, {"efficiency", number_or_null(record.efficiency)},
+                   {"karp_flatt", number_or_null(record.karp_flatt)}, {"imbalance", record.imbalance}}},
+      {"result", {{"value", record.verdict.value_text}, {"value_double", record.verdict.value},
+                  {"reference", record.verdict.reference_text}, {"error", record.verdict.error},
+                  {"tolerance", record.verdict.tolerance}, {"valid", record.verdict.valid},
+                  {"criterion", record.verdict.criterion}}},
+      {"workers", workers},
+      {"kernel_details", record.kernel_details},
+  };
+}
+
+std::string json_document(const RunRecord& record) {
+  const nlohmann::json document = {
+      {"schema_version", kRecordSchemaVersion}, {"context", record.context}, {"run", to_json(record)}};
+  return document.dump(2) + "\n";
+}
+
+std::string verdict_line(const RunRecord& record) {
+  if (record.verdict.valid) {
+    return fmt::format("verdict: PASS  {} = {} (error {:.3g} <= tolerance {:.3g})", record.kernel,
+                       record.verdict.value_text, record.verdict.error, record.verdict.tolerance);
+  }
+  return fmt::format("verdict: FAIL  {} = {} (error {:.3g} > tolerance {:.3g}; {})", record.kernel,
+                     record.verdict.value_text, record.verdict.error, record.verdict.tolerance,
+                     record.verdict.criterion);
+}
+
+std::string human_summary(const RunRecord& record) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  auto add = [&](std::string key, std::string value) { lines.emplace_back(std::move(key), std::move(value)); };
+  add("program", record.program + (record.label.empty() ? "" : "  [" + record.label + "]"));
+  add("problem", fmt::format("{} ({} {}, {} blocks of {})", parameters_text(record.parameters), record.work_size,
+                             record.work_unit, record.blocks, record.block_size));
+  add("model", fmt::format("{}: {} rank(s) x {} thread(s) = {} workers{}{}{}", record.model, record.ranks,
+                           record.threads, record.workers,
+                           record.schedule == "-" ? "" : ", schedule " + record.schedule,
+                           record.distribution == "-" ? "" : ", distribution " + record.distribution,
+                           record.oversubscribed ? "  (OVERSUBSCRIBED: more workers than cores)" : ""));
+  add("result", record.verdict.value_text);
+  add("reference", record.verdict.reference_text);
+  add("error", fmt::format("{:.3e}  (tolerance {:.3e})", record.verdict.error, record.verdict.tolerance));
+  add("time", fmt::format("{:.6f} s median  (min {:.6f}, max {:.6f}; {} timed, {} warm-up)", record.time_median,
+                          record.time_min, record.time_max, record.repeat, record.warmup));
+  if (record.time_median > 0.0) {
+    add("throughput", fmt::format("{:.4g} {}/s  ({:.4g} per worker)",
+                                  static_cast<double>(record.work_size) / record.time_median, record.work_unit,
+                                  static_cast<double>(record.work_size) / record.time_median / record.workers));
+  }
+  if (std::isnan(record.baseline_seconds)) {
+    add("baseline", "none (--baseline none): no speedup");
+  } else {
+    add("baseline", fmt::format("{:.6f} s ({}{})", record.baseline_seconds,
+                                record.baseline_kind == "measured-serial"
+                                    ? "serial driver, median, measured on rank 0 in this run"
+                                    : "given with --baseline",
+                                record.baseline_kind == "measured-serial" && !record.baseline_bits_match
+                                    ? "; ITS RESULT DIFFERS FROM THE PARALLEL ONE"
+                                    : ""));
+    add("speedup", fmt::format("{:.3f}", record.speedup));
+    add("efficiency", fmt::format("{:.3f}  (speedup / {} workers)", record.efficiency, record.workers));
+    if (!std::isnan(record.karp_flatt)) {
+      add("serial fraction", fmt::format("{:.4f}  (Karp-Flatt)", record.karp_flatt));
+    }
+  }
+  add("imbalance", fmt::format("{:.3f}  (max/mean busy time over {} workers)", record.imbalance,
+                               record.worker_stats.size()));
+  constexpr std::size_t kMaxWorkerLines = 16;
+  for (std::size_t i = 0; i < record.worker_stats.size() && i < kMaxWorkerLines; ++i) {
+    const auto& worker = record.worker_stats[i];
+    add(fmt::format("worker r{}.t{}", worker.rank, worker.thread),
+        fmt::format("busy {:.6f} s, {} blocks", worker.busy_seconds, worker.blocks));
+  }
+  std::size_t width = 0;
+  for (const auto& line : lines) {
+    width = std::max(width, line.first.size());
+  }
+  std::string text;
+  for (const auto& [key, value] : lines) {
+    text += fmt::format("{:<{}} = {}\n", key, width, value);
+  }
+  return text + verdict_line(record) + "\n";
+}
+
+}  // namespace parscale

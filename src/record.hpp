@@ -1,0 +1,82 @@
+// The one result record of a run, and its three writers: the human summary (stdout,
+// rank 0), a CSV row, and a JSON document with the run's context.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kernel.hpp"
+
+namespace parscale {
+
+inline constexpr int kRecordSchemaVersion = 1;
+
+struct WorkerRecord {
+  int rank = 0;
+  int thread = 0;
+  double busy_seconds = 0.0;
+  std::uint64_t blocks = 0;
+};
+
+struct RunRecord {
+  std::string program;
+  std::string kernel;
+  std::string label;
+  nlohmann::json parameters = nlohmann::json::object();  // the kernel's problem parameters
+  std::uint64_t work_size = 0;
+  std::string work_unit;
+  std::uint64_t block_size = 0;
+  std::uint64_t blocks = 0;
+
+  std::string model;
+  int ranks = 1;
+  int threads = 1;
+  int workers = 1;  // ranks * threads = p
+  std::string schedule;      // "-" where the model has no threads
+  std::string distribution;  // "-" where the model has one rank
+  bool oversubscribed = false;  // more workers on a host than it has CPUs
+
+  int warmup = 0;
+  int repeat = 0;
+  std::vector<double> seconds;  // one per repetition
+  double time_min = 0.0;
+  double time_median = 0.0;
+  double time_max = 0.0;
+
+  std::string baseline_kind;    // measured-serial | given | none
+  double baseline_seconds = 0;  // NaN when none
+  bool baseline_bits_match = true;  // measured baseline gave the parallel result's exact bits
+  double speedup = 0;           // NaN when no baseline
+  double efficiency = 0;        // speedup / workers
+  double karp_flatt = 0;        // NaN when workers == 1 or no baseline
+
+  std::vector<WorkerRecord> worker_stats;
+  double imbalance = 1.0;  // max/mean busy time over workers
+
+  Verdict verdict;
+  nlohmann::json kernel_details = nlohmann::json::object();  // anything else the kernel reports
+  nlohmann::json context = nlohmann::json::object();
+  std::string timestamp;  // UTC, ISO 8601
+};
+
+// Fills speedup, efficiency and Karp-Flatt from the timing and baseline fields.
+void compute_metrics(RunRecord& record);
+
+// max/mean of busy times (1 when there is nothing to compare).
+double load_imbalance(const std::vector<WorkerRecord>& workers);
+
+std::string human_summary(const RunRecord& record);
+std::string verdict_line(const RunRecord& record);
+
+// The CSV schema: the header and one row; the columns are declared once, in record.cpp.
+std::string csv_header();
+std::string csv_row(const RunRecord& record);
+
+nlohmann::json to_json(const RunRecord& record);
+// The whole JSON file: {"schema_version", "context", "run"}.
+std::string json_document(const RunRecord& record);
+
+}  // namespace parscale
