@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <cstdlib>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -177,13 +178,22 @@ CommonOptions read_common_options(const po::variables_map& values) {
 
 po::variables_map parse_command_line(int argc, char** argv, const po::options_description& options) {
   po::variables_map values;
+  // Words that are not options are collected so the error can quote the first of them.
+  po::options_description with_strays;
+  with_strays.add(options).add_options()("parscale-stray-arguments", po::value<std::vector<std::string>>());
+  po::positional_options_description strays;
+  strays.add("parscale-stray-arguments", -1);
   try {
-    po::store(po::command_line_parser(argc, argv).options(options).style(
+    po::store(po::command_line_parser(argc, argv).options(with_strays).positional(strays).style(
                   po::command_line_style::default_style & ~po::command_line_style::allow_guessing).run(),
               values);
     po::notify(values);
   } catch (const po::error& error) {
     throw UsageError(fmt::format("{} (see --help)", error.what()));
+  }
+  if (values.count("parscale-stray-arguments") != 0) {
+    throw UsageError(fmt::format("unexpected argument '{}': every value belongs to an option (see --help)",
+                                 values["parscale-stray-arguments"].as<std::vector<std::string>>().front()));
   }
   return values;
 }

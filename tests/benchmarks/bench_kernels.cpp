@@ -1,0 +1,42 @@
+// Kernel throughput (work units per second per core) and driver scaling, measured with
+// Google Benchmark. Items processed = work units, so "items_per_second" is points/s.
+#include <benchmark/benchmark.h>
+
+#include "driver.hpp"
+#include "simpson.hpp"
+#include "team.hpp"
+
+namespace parscale {
+namespace {
+
+void BM_SimpsonKernel(benchmark::State& state) {
+  const SimpsonPi kernel(static_cast<std::uint64_t>(state.range(0)));
+  for (auto _ : state) {
+    double sum = 0.0;
+    for (std::uint64_t begin = 0; begin < kernel.work_size(); begin += kernel.block_size()) {
+      sum += kernel.compute(begin, std::min(begin + kernel.block_size(), kernel.work_size()));
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+}
+BENCHMARK(BM_SimpsonKernel)->Arg(100'000'000)->Arg(1'000'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_SimpsonOpenMP(benchmark::State& state) {
+  const SimpsonPi kernel(1'000'000'000);
+  ExecutionPlan plan;
+  plan.model = Model::openmp;
+  plan.threads = static_cast<int>(state.range(0));
+  LocalTeam alone;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(run_once(kernel, plan, alone).total);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1'000'000'000);
+  state.counters["threads"] = static_cast<double>(plan.threads);
+}
+BENCHMARK(BM_SimpsonOpenMP)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace parscale
+
+BENCHMARK_MAIN();

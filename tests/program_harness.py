@@ -1,0 +1,25 @@
+"""Shared helpers for the end-to-end tests: where the programs are and how to launch them."""
+import os
+import shlex
+import subprocess
+
+BIN_DIR = os.environ.get("PARSCALE_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "build", "release"))
+
+
+def launcher(ranks):
+    """The command prefix that starts `ranks` MPI processes (nothing for a plain run)."""
+    if ranks is None:
+        return []
+    mpiexec = os.environ.get("PARSCALE_MPIEXEC", "mpiexec")
+    numproc = os.environ.get("PARSCALE_MPIEXEC_NUMPROC_FLAG", "-n")
+    preflags = shlex.split(os.environ.get("PARSCALE_MPIEXEC_PREFLAGS", "").replace(";", " "))
+    return [mpiexec, numproc, str(ranks), *preflags]
+
+
+def run(program, args, ranks=None, env=None, timeout=120, cwd=None):
+    """Runs a parscale program; returns the CompletedProcess (text mode)."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    command = launcher(ranks) + [os.path.join(BIN_DIR, program)] + list(args)
+    return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd)
