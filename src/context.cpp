@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -78,17 +79,19 @@ std::string cpu_list(const std::vector<int>& cpus) {
     while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) {
       ++j;
     }
-    text += (text.empty() ? "" : ",") +
-            (j == i ? std::to_string(cpus[i]) : fmt::format("{}-{}", cpus[i], cpus[j]));
+    if (!text.empty()) {
+      text += ',';
+    }
+    text += j == i ? std::to_string(cpus[i]) : fmt::format("{}-{}", cpus[i], cpus[j]);
     i = j + 1;
   }
   return text;
 }
 
 std::string encode(const RankPlacement& placement) {
-  std::string text = placement.host + " " + std::to_string(placement.online_cpus);
+  std::string text = fmt::format("{} {}", placement.host, placement.online_cpus);
   for (const int cpu : placement.cpus) {
-    text += " " + std::to_string(cpu);
+    fmt::format_to(std::back_inserter(text), " {}", cpu);
   }
   return text;
 }

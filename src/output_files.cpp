@@ -120,7 +120,7 @@ void append_csv_row(const std::string& path, const std::string& header, const st
   }
   // Header and row go out in one write(): with O_APPEND and the lock, no reader or other
   // appender sees a part of them.
-  const std::string text = (info.st_size == 0 ? header + "\n" : std::string()) + row + "\n";
+  const std::string text = info.st_size == 0 ? fmt::format("{}\n{}\n", header, row) : fmt::format("{}\n", row);
   write_all(fd.get(), text, path);
   if (::fsync(fd.get()) != 0) {
     throw std::runtime_error(fmt::format("cannot flush {}: {}", path, errno_text()));
@@ -130,8 +130,8 @@ void append_csv_row(const std::string& path, const std::string& header, const st
 
 void write_file_atomically(const std::string& path, const std::string& text) {
   const std::filesystem::path target(path);
-  std::string pattern = (target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path()) /
-                        ("." + target.filename().string() + ".tmp.XXXXXX");
+  const std::filesystem::path directory = target.parent_path().empty() ? "." : target.parent_path();
+  const std::string pattern = directory / fmt::format(".{}.tmp.XXXXXX", target.filename().string());
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   FileDescriptor fd(::mkstemp(name.data()));

@@ -146,7 +146,10 @@ void compute_metrics(RunRecord& record) {
 std::string csv_header() {
   std::string header;
   for (const auto& column : columns()) {
-    header += (header.empty() ? "" : ",") + std::string(column.name);
+    if (!header.empty()) {
+      header += ',';
+    }
+    header += column.name;
   }
   return header;
 }
