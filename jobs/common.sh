@@ -1,0 +1,143 @@
+# shellcheck shell=bash
+# Sourced by every jobs/*.sbatch script (not a job itself): parameters with their defaults,
+# paths, and the launch of one measured point. Environment variables it reads (set them on
+# the sbatch command line, e.g. `PROGRAM=montecarlo REPEAT=5 sbatch jobs/mpi_strong.sbatch`;
+# sbatch passes the submitting environment into the job):
+#
+#   PROGRAM       simpson | montecarlo | primes               (default simpson)
+#   PROGRAM_ARGS  the program's own options, e.g. "-n 4e9" or "--samples 1e10 --streams block"
+#                 (strong-scaling scripts; default: SIZE_OPTION STRONG_SIZE below)
+#   SIZE_OPTION   the program's size option (default: simpson -n, montecarlo --samples,
+#                 primes --limit)
+#   STRONG_SIZE   problem size of the strong-scaling scripts (default per program below)
+#   REPEAT, WARMUP  timed repetitions and untimed warm-ups per point (default 3 and 1)
+#   BASELINE      measure | none | SECONDS: the serial baseline (default measure; the weak
+#                 scaling script defaults to none and compares times with its 1-worker point)
+#   EXTRA_ARGS    more common options for every point, e.g. "--schedule dynamic"
+#   OUT_DIR       output folder (default results/slurm/<job name>, relative to the submit
+#                 directory); CSV (default OUT_DIR/PROGRAM.csv) gets one row per point, appended
+#                 under a file lock by the program itself, and OUT_DIR/json/ one JSON per point
+#   LABEL         free text stored in each record (default: the job name)
+#   LAUNCHER      srun (default) | mpirun: Open MPI's mpirun reads the Slurm allocation itself
+#                 and is run as `mpirun -np R --map-by ppr:<tasks per node>:node:PE=<threads>
+#                 --bind-to core` (it refuses to bind more ranks than the allocation has cores,
+#                 so it does not work with sbatch --overcommit)
+#   PARSCALE_ROOT the parscale checkout (default: the submit directory, so submit from there)
+#   BIN_DIR       where the programs are (default PARSCALE_ROOT/build/release)
+# All numbers accept the programs' forms 1000000, 1e9, 2^30 (values are split on spaces).
+
+set -uo pipefail
+
+PROGRAM=${PROGRAM:-simpson}
+# default_size_per_worker is read by weak.sbatch.
+# shellcheck disable=SC2034
+case "$PROGRAM" in
+  simpson) default_size_option=-n default_strong_size=4e9 default_size_per_worker=5e8 ;;
+  montecarlo) default_size_option=--samples default_strong_size=1e9 default_size_per_worker=1e8 ;;
+  primes) default_size_option=--limit default_strong_size=1e8 default_size_per_worker=1e7 ;;
+  *) echo "jobs: error: PROGRAM='$PROGRAM': expected simpson, montecarlo or primes" >&2; exit 2 ;;
+esac
+SIZE_OPTION=${SIZE_OPTION:-$default_size_option}
+STRONG_SIZE=${STRONG_SIZE:-$default_strong_size}
+PROGRAM_ARGS=${PROGRAM_ARGS:-$SIZE_OPTION $STRONG_SIZE}
+REPEAT=${REPEAT:-3}
+WARMUP=${WARMUP:-1}
+BASELINE=${BASELINE:-measure}
+EXTRA_ARGS=${EXTRA_ARGS:-}
+job_name=${SLURM_JOB_NAME:-parscale}
+OUT_DIR=${OUT_DIR:-results/slurm/$job_name}
+CSV=${CSV:-$OUT_DIR/$PROGRAM.csv}
+LABEL=${LABEL:-$job_name}
+LAUNCHER=${LAUNCHER:-srun}
+BIN_DIR=${BIN_DIR:-$PARSCALE_ROOT/build/release}
+program_path="$BIN_DIR/$PROGRAM"
+
+if [ -z "${SLURM_JOB_ID:-}" ]; then
+  echo "jobs: error: not inside a Slurm job; submit with sbatch" >&2
+  exit 2
+fi
+if [ ! -x "$program_path" ]; then
+  echo "jobs: error: '$program_path' not found; build first (cmake --preset release &&" \
+    "cmake --build --preset release) or set BIN_DIR" >&2
+  exit 2
+fi
+mkdir -p "$OUT_DIR/json" || exit 3
+
+# Threads per rank come from the allocation; pinned one per core, a rank's threads packed together.
+export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}
+export OMP_PLACES=cores
+export OMP_PROC_BIND=close
+
+failed_points=0
+
+# to_count 5e8 -> 500000000; also plain integers and 2^30.
+to_count() {
+  local text=$1
+  if [[ $text =~ ^([0-9]+)[eE]([0-9]+)$ ]]; then
+    echo $((BASH_REMATCH[1] * 10 ** BASH_REMATCH[2]))
+  elif [[ $text =~ ^([0-9]+)\^([0-9]+)$ ]]; then
+    echo $((BASH_REMATCH[1] ** BASH_REMATCH[2]))
+  elif [[ $text =~ ^[0-9]+$ ]]; then
+    echo "$text"
+  else
+    echo "jobs: error: '$text' is not a count (1000000, 1e9 or 2^30)" >&2
+    exit 2
+  fi
+}
+
+# powers_of_two_up_to 12 -> "1 2 4 8 12": the usual scaling points, always ending at the maximum.
+powers_of_two_up_to() {
+  local limit=$1 value=1 points=""
+  while [ "$value" -lt "$limit" ]; do
+    points+="$value "
+    value=$((value * 2))
+  done
+  echo "$points$limit"
+}
+
+# Tasks per node of the allocation, so that steps fill nodes one after the other.
+tasks_per_node() {
+  local nodes=${SLURM_JOB_NUM_NODES:-1} tasks=${SLURM_NTASKS:-1}
+  echo $(((tasks + nodes - 1) / nodes))
+}
+
+# run_point RANKS THREADS MODEL [program options...]: one measured run, one CSV row, one JSON.
+run_point() {
+  local ranks=$1 threads=$2 model=$3
+  shift 3
+  local per_node nodes tag status
+  per_node=$(tasks_per_node)
+  nodes=$(((ranks + per_node - 1) / per_node))
+  tag=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}_}${SLURM_JOB_ID}_${model}_r${ranks}_t${threads}
+  local -a extra
+  read -r -a extra <<<"$EXTRA_ARGS"
+  local -a command=("$program_path" --model "$model" --threads "$threads" --repeat "$REPEAT"
+    --warmup "$WARMUP" --baseline "$BASELINE" --label "$LABEL" --csv "$CSV"
+    --json "$OUT_DIR/json/$tag.json" "$@" "${extra[@]}")
+  echo "=== point: $ranks rank(s) x $threads thread(s) on $nodes node(s): ${command[*]}"
+  case "$LAUNCHER" in
+    srun)
+      # --cpus-per-task explicitly: srun of Slurm >= 22.05 does not inherit it from the job.
+      srun --nodes="$nodes" --ntasks="$ranks" --cpus-per-task="$threads" --mpi=pmix "${command[@]}"
+      ;;
+    mpirun)
+      mpirun -np "$ranks" --map-by "ppr:$per_node:node:PE=$threads" --bind-to core "${command[@]}"
+      ;;
+    *)
+      echo "jobs: error: LAUNCHER='$LAUNCHER': expected srun or mpirun" >&2
+      exit 2
+      ;;
+  esac
+  status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "=== point FAILED with exit status $status: $ranks rank(s) x $threads thread(s)" >&2
+    failed_points=$((failed_points + 1))
+  fi
+}
+
+# The job fails if any point failed (the others still ran and kept their rows).
+finish() {
+  echo "=== $job_name (job ${SLURM_JOB_ID}): $failed_points failed point(s); rows in $CSV"
+  [ "$failed_points" -eq 0 ]
+  exit
+}
