@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
@@ -59,12 +60,26 @@ RankPlacement this_rank_placement() {
   if (::gethostname(host.data(), host.size() - 1) == 0) {
     placement.host = host.data();
   }
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof(set), &set) == 0) {
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-      if (CPU_ISSET(cpu, &set)) {
-        placement.cpus.push_back(cpu);
+  // With OpenMP binding on, the runtime may already have pinned this (initial) thread to
+  // one place, so the team's CPUs are those of its place partition, not our affinity mask.
+  if (omp_get_proc_bind() != omp_proc_bind_false && omp_get_partition_num_places() > 0) {
+    std::vector<int> places(static_cast<std::size_t>(omp_get_partition_num_places()));
+    omp_get_partition_place_nums(places.data());
+    for (const int place : places) {
+      std::vector<int> ids(static_cast<std::size_t>(omp_get_place_num_procs(place)));
+      omp_get_place_proc_ids(place, ids.data());
+      placement.cpus.insert(placement.cpus.end(), ids.begin(), ids.end());
+    }
+    std::sort(placement.cpus.begin(), placement.cpus.end());
+    placement.cpus.erase(std::unique(placement.cpus.begin(), placement.cpus.end()), placement.cpus.end());
+  } else {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof(set), &set) == 0) {
+      for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set)) {
+          placement.cpus.push_back(cpu);
+        }
       }
     }
   }
