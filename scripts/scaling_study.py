@@ -521,4 +521,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("\nscaling_study.py: interrupted; the study CSV holds the points finished so far", file=sys.stderr)
+        sys.exit(130)
