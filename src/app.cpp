@@ -45,12 +45,20 @@ ResolvedRun resolve_run(const CommonOptions& options, int ranks) {
 std::vector<std::string> describe_placement(RunRecord& record, const std::vector<std::string>& encoded_placements) {
   std::vector<std::string> warnings;
   std::map<std::string, int> workers_on_host;
-  std::map<std::string, int> cpus_on_host;
+  // The CPUs the ranks on a host may use (the union of their bindings), not the host's
+  // online CPUs: a cpuset (Slurm, taskset, containers) can give a job fewer.
+  std::map<std::string, std::set<int>> usable_cpus_on_host;
   nlohmann::json ranks = nlohmann::json::array();
   for (std::size_t rank = 0; rank < encoded_placements.size(); ++rank) {
     const RankPlacement placement = decode_placement(encoded_placements[rank]);
     workers_on_host[placement.host] += record.threads;
-    cpus_on_host[placement.host] = placement.online_cpus;
+    auto& usable = usable_cpus_on_host[placement.host];
+    usable.insert(placement.cpus.begin(), placement.cpus.end());
+    if (placement.cpus.empty()) {  // affinity unknown: assume the whole host
+      for (int cpu = 0; cpu < placement.online_cpus; ++cpu) {
+        usable.insert(cpu);
+      }
+    }
     ranks.push_back({{"rank", rank}, {"host", placement.host}, {"cpus", cpu_list(placement.cpus)}});
     if (record.threads > 1 && static_cast<int>(placement.cpus.size()) < record.threads) {
       warnings.push_back(fmt::format(
@@ -61,8 +69,12 @@ std::vector<std::string> describe_placement(RunRecord& record, const std::vector
     }
   }
   for (const auto& [host, workers] : workers_on_host) {
-    if (workers > cpus_on_host[host]) {
+    const std::size_t usable = usable_cpus_on_host[host].size();
+    if (static_cast<std::size_t>(workers) > usable) {
       record.oversubscribed = true;
+      warnings.push_back(fmt::format("{} workers share {} CPU(s) on host {}: oversubscribed, so the times do not "
+                                     "measure scaling (the record is marked oversubscribed)",
+                                     workers, usable, host));
     }
   }
   record.context["ranks"] = ranks;

@@ -4,13 +4,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -52,6 +52,37 @@ const char* proc_bind_name(omp_proc_bind_t bind) {
   return "unknown";
 }
 
+std::vector<int> place_cpus(int place) {
+  std::vector<int> cpus(static_cast<std::size_t>(omp_get_place_num_procs(place)));
+  omp_get_place_proc_ids(place, cpus.data());
+  return cpus;
+}
+
+// The CPUs this rank's OpenMP team may use when OMP_PROC_BIND binds threads to places;
+// empty when threads are not bound. Needed because binding pins the calling (primary)
+// thread to a single place, so its own affinity mask no longer describes the team.
+std::vector<int> bound_team_cpus() {
+  const omp_proc_bind_t bind = omp_get_proc_bind();
+  if (bind == omp_proc_bind_false || omp_get_num_places() <= 0) {
+    return {};
+  }
+  std::set<int> cpus;
+  if (bind == omp_proc_bind_master) {
+    if (omp_get_place_num() >= 0) {
+      const auto ids = place_cpus(omp_get_place_num());
+      cpus.insert(ids.begin(), ids.end());
+    }
+  } else {
+    std::vector<int> places(static_cast<std::size_t>(omp_get_partition_num_places()));
+    omp_get_partition_place_nums(places.data());
+    for (const int place : places) {
+      const auto ids = place_cpus(place);
+      cpus.insert(ids.begin(), ids.end());
+    }
+  }
+  return {cpus.begin(), cpus.end()};
+}
+
 }  // namespace
 
 RankPlacement this_rank_placement() {
@@ -60,28 +91,17 @@ RankPlacement this_rank_placement() {
   if (::gethostname(host.data(), host.size() - 1) == 0) {
     placement.host = host.data();
   }
-  // With OpenMP binding on, the runtime may already have pinned this (initial) thread to
-  // one place, so the team's CPUs are those of its place partition, not our affinity mask.
-  if (omp_get_proc_bind() != omp_proc_bind_false && omp_get_partition_num_places() > 0) {
-    std::vector<int> places(static_cast<std::size_t>(omp_get_partition_num_places()));
-    omp_get_partition_place_nums(places.data());
-    for (const int place : places) {
-      std::vector<int> ids(static_cast<std::size_t>(omp_get_place_num_procs(place)));
-      omp_get_place_proc_ids(place, ids.data());
-      placement.cpus.insert(placement.cpus.end(), ids.begin(), ids.end());
-    }
-    std::sort(placement.cpus.begin(), placement.cpus.end());
-    placement.cpus.erase(std::unique(placement.cpus.begin(), placement.cpus.end()), placement.cpus.end());
-  } else {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (::sched_getaffinity(0, sizeof(set), &set) == 0) {
-      for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-        if (CPU_ISSET(cpu, &set)) {
-          placement.cpus.push_back(cpu);
-        }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) {
+        placement.cpus.push_back(cpu);
       }
     }
+  }
+  if (auto bound = bound_team_cpus(); !bound.empty()) {
+    placement.cpus = std::move(bound);
   }
   placement.online_cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   return placement;
@@ -159,6 +179,11 @@ nlohmann::json machine_context() {
   context["omp_max_threads"] = omp_get_max_threads();
   context["omp_proc_bind"] = proc_bind_name(omp_get_proc_bind());
   context["omp_num_places"] = omp_get_num_places();
+  nlohmann::json places = nlohmann::json::array();
+  for (int place = 0; place < omp_get_num_places(); ++place) {
+    places.push_back(cpu_list(place_cpus(place)));
+  }
+  context["omp_places"] = places;
   nlohmann::json omp_environment = nlohmann::json::object();
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string text(*entry);

@@ -11,7 +11,7 @@ namespace parscale {
 // What one rank knows about where it runs.
 struct RankPlacement {
   std::string host;
-  std::vector<int> cpus;  // CPUs this process may run on (sched_getaffinity)
+  std::vector<int> cpus;  // CPUs its threads may run on: sched_getaffinity, or its OpenMP places when bound
   int online_cpus = 0;    // CPUs of its host
 };
 

@@ -1,0 +1,528 @@
+#!/usr/bin/python3
+"""Runs one parscale program over a scaling sweep and collects its records.
+
+    scripts/scaling_study.py simpson --scaling strong --size 2e9
+    scripts/scaling_study.py montecarlo --scaling weak --size 1e8 --sweep openmp --sweep mpi
+    scripts/scaling_study.py primes --args "--workload trial" \\
+        --sweep openmp:schedule=static --sweep openmp:schedule=dynamic \\
+        --sweep mpi:distribution=block --sweep mpi:distribution=dynamic
+
+A study is a set of sweeps (a model with its schedule/distribution); each sweep is run at
+p = 1 first, then at the larger worker counts:
+  openmp  threads 1..T (--threads), one process
+  mpi     ranks 1..P (--ranks), through mpirun, or srun inside a Slurm allocation
+  hybrid  ranks x threads (--hybrid RxT,...); plotted as one series per threads-per-rank
+Strong scaling keeps the problem fixed (--size); weak scaling keeps the work per worker
+fixed (the program gets --size x p). The baseline of every point is the p = 1 point of
+its own sweep: strong points after it are run with --baseline <its median>, so the
+program's own speedup/efficiency/karp_flatt columns use it; weak points run with
+--baseline none and the study columns carry the scaled speedup and E = T_1/T_p.
+
+Output (results/<study>/ by default):
+  context.json        machine and software context: lscpu, nproc, mpirun --version, the
+                      program's --version (compiler, flags, commit), git state, command line
+  <study>.csv         one row per point: the program's CSV columns, then the study columns
+                      (study, scaling, sweep, series, p, size, size_per_worker, point,
+                      baseline_point, baseline_point_s, sweep_speedup, sweep_efficiency,
+                      expected_oversubscribed, command)
+  study.json          the study definition and every point's command, exit code and files
+  points/<point>.csv, .json, .log   each point's own CSV row, JSON record and output
+One progress line per point goes to stderr. Standard library only (Debian's python3).
+Exit status: 0 all points valid, 1 some point failed or was invalid, 2 bad usage.
+"""
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from decimal import Decimal, InvalidOperation
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# The option that sets each known program's problem size (strong: the size, weak: the size
+# per worker times p). Other programs: --size-option.
+SIZE_OPTIONS = {"simpson": "--intervals", "montecarlo": "--samples"}
+
+MODELS = ("openmp", "mpi", "hybrid")
+STUDY_COLUMNS = ["study", "scaling", "sweep", "series", "p", "size", "size_per_worker", "point", "baseline_point",
+                 "baseline_point_s", "sweep_speedup", "sweep_efficiency", "expected_oversubscribed", "command"]
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_count(text, what):
+    """1000000, 1e9 and 2^30 forms, as the programs accept them; a positive integer."""
+    text = text.strip()
+    try:
+        if "^" in text:
+            base, exponent = text.split("^", 1)
+            value = int(base) ** int(exponent)
+        else:
+            number = Decimal(text)
+            if number != number.to_integral_value():
+                raise UsageError(f"{what}: expected an integer, got '{text}'")
+            value = int(number)
+    except (ValueError, InvalidOperation):
+        raise UsageError(f"{what}: expected an integer (1000000, 1e9 or 2^30), got '{text}'") from None
+    if value < 1:
+        raise UsageError(f"{what}: expected a positive integer, got '{text}'")
+    return value
+
+
+def parse_int_list(text, what):
+    values = []
+    for part in text.split(","):
+        part = part.strip()
+        if re.fullmatch(r"\d+-\d+", part):
+            low, high = (int(x) for x in part.split("-"))
+            values.extend(range(low, high + 1))
+        elif part.isdigit():
+            values.append(int(part))
+        else:
+            raise UsageError(f"{what}: expected a list like 1,2,4 or 1-4, got '{text}'")
+    if not values or min(values) < 1:
+        raise UsageError(f"{what}: expected positive integers, got '{text}'")
+    return sorted(set(values))
+
+
+def parse_hybrid(text):
+    pairs = []
+    for part in text.split(","):
+        match = re.fullmatch(r"\s*(\d+)x(\d+)\s*", part)
+        if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+            raise UsageError(f"--hybrid: expected RANKSxTHREADS pairs like 1x1,2x1,1x2,2x2, got '{text}'")
+        pairs.append((int(match.group(1)), int(match.group(2))))
+    return sorted(set(pairs), key=lambda rt: (rt[1], rt[0]))
+
+
+def parse_sweep(text):
+    """MODEL[:schedule=S][:distribution=D], e.g. openmp:schedule=dynamic,4 or mpi:distribution=dynamic."""
+    parts = text.split(":")
+    model = parts[0]
+    if model not in MODELS:
+        raise UsageError(f"--sweep: model must be one of {'|'.join(MODELS)}, got '{text}'")
+    sweep = {"model": model, "schedule": None, "distribution": None}
+    for part in parts[1:]:
+        key, _, value = part.partition("=")
+        if key not in ("schedule", "distribution") or not value:
+            raise UsageError(f"--sweep: expected schedule=... or distribution=... after the model, got '{text}'")
+        if key == "schedule" and model == "mpi":
+            raise UsageError(f"--sweep: the mpi model has no OpenMP schedule, got '{text}'")
+        if key == "distribution" and model == "openmp":
+            raise UsageError(f"--sweep: the openmp model has no MPI distribution, got '{text}'")
+        sweep[key] = value
+    sweep["name"] = " ".join([model] + [f"{key}={sweep[key]}" for key in ("schedule", "distribution") if sweep[key]])
+    return sweep
+
+
+def slug(text):
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
+
+
+def usable_cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def slurm_cpus():
+    """CPUs of this Slurm allocation on its nodes, or None."""
+    per_node = os.environ.get("SLURM_CPUS_ON_NODE")
+    nodes = os.environ.get("SLURM_JOB_NUM_NODES") or os.environ.get("SLURM_NNODES") or "1"
+    if per_node and per_node.isdigit() and nodes.isdigit():
+        return int(per_node) * int(nodes)
+    return None
+
+
+def command_output(command, timeout=30):
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        return (result.stdout + result.stderr).strip()
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"unavailable ({error})"
+
+
+class Launcher:
+    """Builds the command that starts a point: plain, under mpirun, or under srun."""
+
+    def __init__(self, kind, mpirun, extra, cores):
+        self.kind = kind
+        self.mpirun = mpirun
+        self.extra = extra
+        self.cores = cores
+        self.open_mpi = kind == "mpirun" and "Open MPI" in command_output(self.mpirun + ["--version"])
+
+    def prefix(self, model, ranks, threads):
+        oversubscribed = ranks * threads > self.cores
+        if self.kind == "srun":
+            # Inside an allocation every point goes through srun, so it runs on the allocated node(s).
+            command = ["srun", f"--ntasks={ranks}", f"--cpus-per-task={threads}"]
+            command += ["--overcommit", "--cpu-bind=none"] if oversubscribed else ["--cpu-bind=cores"]
+            return command + self.extra
+        if model == "openmp":
+            return []
+        command = self.mpirun + ["-np", str(ranks)]
+        if self.open_mpi:
+            if oversubscribed:
+                # Binding more ranks/threads than cores is refused; let the OS share the cores.
+                command += ["--oversubscribe", "--bind-to", "none"]
+            elif model == "hybrid":
+                command += ["--map-by", f"slot:PE={threads}", "--bind-to", "core"]
+            else:
+                command += ["--bind-to", "core"]
+        return command + self.extra
+
+
+def read_csv_row(path):
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if len(rows) != 1:
+        raise RuntimeError(f"{path}: expected one CSV row, found {len(rows)}")
+    return rows[0]
+
+
+def machine_context(args, program_path, launcher, argv):
+    git = ["git", "-C", REPO]
+    context = {
+        "command_line": shlex.join([sys.executable] + argv),
+        "cwd": os.getcwd(),
+        "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "host": socket.gethostname(),
+        "uname": " ".join(platform.uname()),
+        "python": sys.version.split()[0],
+        "nproc": command_output(["nproc"]),
+        "usable_cpus": usable_cpus(),
+        "cores_for_oversubscription": launcher.cores,
+        "lscpu": command_output(["lscpu"]),
+        "loadavg_start": open("/proc/loadavg").read().strip() if os.path.exists("/proc/loadavg") else None,
+        "launcher": launcher.kind,
+        "mpirun": shlex.join(launcher.mpirun),
+        "mpirun_version": command_output(launcher.mpirun + ["--version"]),
+        "srun_version": command_output(["srun", "--version"]) if launcher.kind == "srun" else None,
+        "program": program_path,
+        "program_version": command_output([program_path, "--version"]),
+        "compiler": command_output(["c++", "--version"]).splitlines()[0] if shutil.which("c++") else None,
+        "git_commit": command_output(git + ["rev-parse", "HEAD"]),
+        "git_describe": command_output(git + ["describe", "--always", "--dirty"]),
+        "git_status": command_output(git + ["status", "--porcelain"]),
+        "environment": {key: value for key, value in sorted(os.environ.items())
+                        if key.startswith(("OMP_", "GOMP_", "OMPI_", "PMIX_MCA", "SLURM_", "PARSCALE_"))},
+    }
+    return context
+
+
+def build_points(args, sweeps):
+    """Every point, sweep by sweep, the p = 1 point first (it is the sweep's baseline)."""
+    points = []
+    for sweep in sweeps:
+        model = sweep["model"]
+        if model == "openmp":
+            shapes = [(1, t) for t in args.threads]
+        elif model == "mpi":
+            shapes = [(r, 1) for r in args.ranks]
+        else:
+            shapes = args.hybrid or [(r, t) for t in args.threads for r in args.ranks if r * t <= max(args.ranks)]
+        if (1, 1) not in shapes:
+            shapes = [(1, 1)] + list(shapes)
+        shapes = sorted(set(shapes), key=lambda rt: (rt[0] * rt[1], rt[1], rt[0]))
+        for ranks, threads in shapes:
+            workers = ranks * threads
+            series = sweep["name"] if model != "hybrid" else f"{sweep['name']} t={threads}"
+            point_id = slug(f"{sweep['name']}-r{ranks}-t{threads}")
+            points.append({"sweep": sweep, "ranks": ranks, "threads": threads, "p": workers, "series": series,
+                           "id": point_id, "baseline": workers == 1})
+    return points
+
+
+def point_size(args, p):
+    if args.size is None:
+        return None
+    return args.size * p if args.scaling == "weak" else args.size
+
+
+def program_arguments(args, point, size, baseline_text, files):
+    sweep = point["sweep"]
+    arguments = ["--model", sweep["model"], "--repeat", str(args.repeat), "--warmup", str(args.warmup)]
+    if sweep["model"] != "mpi":
+        arguments += ["--threads", str(point["threads"])]
+    if sweep["schedule"]:
+        arguments += ["--schedule", sweep["schedule"]]
+    if sweep["distribution"]:
+        arguments += ["--distribution", sweep["distribution"]]
+    if size is not None:
+        arguments += [args.size_option, str(size)]
+    arguments += args.args
+    arguments += ["--baseline", baseline_text]
+    arguments += ["--label", files["label"], "--csv", files["csv"], "--json", files["json"], "--quiet"]
+    return arguments
+
+
+def format_duration(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def write_study_csv(path, rows):
+    if not rows:
+        return
+    header = list(rows[0].keys())
+    temporary = path + ".tmp"
+    with open(temporary, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(temporary, path)
+
+
+def write_json(path, document):
+    temporary = path + ".tmp"
+    with open(temporary, "w") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+    os.replace(temporary, path)
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(
+        prog="scaling_study.py", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Sweep specs: openmp | mpi | hybrid, optionally :schedule=S and/or :distribution=D, e.g.\n"
+               "  --sweep openmp:schedule=dynamic --sweep mpi:distribution=dynamic --sweep "
+               "hybrid:schedule=dynamic:distribution=block")
+    parser.add_argument("program", help="program name in --bin-dir (simpson, montecarlo, primes) or a path")
+    parser.add_argument("--study", help="study name, the output folder (default: PROGRAM-SCALING)")
+    parser.add_argument("--scaling", choices=("strong", "weak"), default="strong")
+    parser.add_argument("--sweep", action="append", default=[], metavar="SPEC",
+                        help="a model with its schedule/distribution; repeatable (default: openmp, mpi, hybrid)")
+    parser.add_argument("--threads", default="1,2", help="OpenMP threads for openmp sweeps (default 1,2)")
+    parser.add_argument("--ranks", default="1-4", help="MPI ranks for mpi sweeps (default 1-4)")
+    parser.add_argument("--hybrid", help="ranks x threads for hybrid sweeps, e.g. 1x1,2x1,1x2,2x2 "
+                                         "(default: --ranks x --threads with at most max(--ranks) workers)")
+    parser.add_argument("--size", help="strong: the problem size; weak: the size per worker (default: the "
+                                       "program's own problem; required for weak)")
+    parser.add_argument("--size-option", help="the program option --size sets (default: --intervals for simpson, "
+                                              "--samples for montecarlo)")
+    parser.add_argument("--args", default="", help="more program arguments, one shell-quoted string "
+                                                   "(e.g. \"--workload trial --limit 120000\")")
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions per point (median used; default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed warm-up runs per point (default 1)")
+    parser.add_argument("--out", default=os.path.join(REPO, "results"),
+                        help="parent folder of the study folder (default: the repository's results/)")
+    parser.add_argument("--bin-dir", default=os.environ.get("PARSCALE_BIN_DIR", os.path.join(REPO, "build", "release")),
+                        help="where the programs are (default: $PARSCALE_BIN_DIR, else build/release)")
+    parser.add_argument("--launcher", choices=("auto", "mpirun", "srun"), default="auto",
+                        help="auto: srun inside a Slurm allocation (SLURM_JOB_ID set), else mpirun")
+    parser.add_argument("--mpirun", default=os.environ.get("PARSCALE_MPIEXEC", "mpirun"),
+                        help="the mpirun command (default: $PARSCALE_MPIEXEC, else mpirun)")
+    parser.add_argument("--launcher-args", default="", help="more launcher arguments, one shell-quoted string")
+    parser.add_argument("--cores", type=int, help="cores available, for marking and launching oversubscribed "
+                                                  "points (default: this process's CPUs, or the Slurm allocation's)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a point is killed (default 1800)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing study folder's results")
+    parser.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    args = parser.parse_args(argv)
+
+    args.threads = parse_int_list(args.threads, "--threads")
+    args.ranks = parse_int_list(args.ranks, "--ranks")
+    args.hybrid = parse_hybrid(args.hybrid) if args.hybrid else None
+    args.sweeps = [parse_sweep(text) for text in (args.sweep or ["openmp", "mpi", "hybrid"])]
+    if len({sweep["name"] for sweep in args.sweeps}) != len(args.sweeps):
+        raise UsageError("--sweep: the same sweep is given twice")
+    args.program_name = os.path.basename(args.program)
+    args.study = args.study or f"{args.program_name}-{args.scaling}"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", args.study):
+        raise UsageError(f"--study: expected letters, digits, '.', '_' or '-', got '{args.study}'")
+    args.args = shlex.split(args.args)
+    args.launcher_args = shlex.split(args.launcher_args)
+    if args.repeat < 1 or args.warmup < 0:
+        raise UsageError("--repeat must be >= 1 and --warmup >= 0")
+    if args.size is not None:
+        args.size = parse_count(args.size, "--size")
+        args.size_option = args.size_option or SIZE_OPTIONS.get(args.program_name)
+        if not args.size_option:
+            raise UsageError(f"--size: no known size option for '{args.program_name}'; give --size-option")
+    elif args.scaling == "weak":
+        raise UsageError("--scaling weak needs --size (the work per worker)")
+    return args
+
+
+def main(argv):
+    try:
+        args = parse_arguments(argv)
+    except UsageError as error:
+        print(f"scaling_study.py: error: {error}", file=sys.stderr)
+        return 2
+
+    program_path = args.program if os.sep in args.program else os.path.join(args.bin_dir, args.program)
+    program_path = os.path.abspath(program_path)
+    if not (os.path.isfile(program_path) and os.access(program_path, os.X_OK)):
+        print(f"scaling_study.py: error: no program at {program_path} (build it, or give --bin-dir)", file=sys.stderr)
+        return 2
+
+    kind = args.launcher
+    if kind == "auto":
+        kind = "srun" if os.environ.get("SLURM_JOB_ID") else "mpirun"
+    cores = args.cores or (slurm_cpus() if kind == "srun" else None) or usable_cpus()
+    launcher = Launcher(kind, shlex.split(args.mpirun), args.launcher_args, cores)
+    points = build_points(args, args.sweeps)
+
+    study_dir = os.path.abspath(os.path.join(args.out, args.study))
+    points_dir = os.path.join(study_dir, "points")
+    study_csv = os.path.join(study_dir, f"{args.study}.csv")
+    if args.dry_run:
+        for point in points:
+            size = point_size(args, point["p"])
+            files = {"label": f"study={args.study}", "csv": "POINT.csv", "json": "POINT.json"}
+            baseline = "none" if point["baseline"] or args.scaling == "weak" else "T1"
+            print(shlex.join(launcher.prefix(point["sweep"]["model"], point["ranks"], point["threads"]) +
+                             [program_path] + program_arguments(args, point, size, baseline, files)))
+        return 0
+    if os.path.exists(study_csv) or os.path.isdir(points_dir):
+        if not args.overwrite:
+            print(f"scaling_study.py: error: {study_dir} already holds a study; give --overwrite to replace it",
+                  file=sys.stderr)
+            return 2
+        shutil.rmtree(points_dir, ignore_errors=True)
+        for name in (f"{args.study}.csv", "study.json", "context.json"):
+            if os.path.exists(os.path.join(study_dir, name)):
+                os.remove(os.path.join(study_dir, name))
+    os.makedirs(points_dir, exist_ok=True)
+
+    context = machine_context(args, program_path, launcher, [os.path.abspath(__file__)] + argv)
+    write_json(os.path.join(study_dir, "context.json"), context)
+    definition = {"study": args.study, "program": args.program_name, "scaling": args.scaling,
+                  "sweeps": [sweep["name"] for sweep in args.sweeps], "size": args.size,
+                  "size_option": args.size_option if args.size is not None else None,
+                  "program_args": args.args, "repeat": args.repeat, "warmup": args.warmup,
+                  "launcher": launcher.kind, "cores": cores}
+    manifest = {"definition": definition, "points": []}
+
+    rows = []
+    baselines = {}  # sweep name -> (point id, median text)
+    failures = []
+    started = time.monotonic()
+    print(f"scaling_study.py: {args.study}: {len(points)} points of {args.program_name} "
+          f"({args.scaling} scaling, {len(args.sweeps)} sweeps, {cores} cores) -> {study_dir}", file=sys.stderr)
+    for index, point in enumerate(points, 1):
+        sweep = point["sweep"]
+        size = point_size(args, point["p"])
+        baseline = baselines.get(sweep["name"])
+        if point["baseline"] or args.scaling == "weak" or baseline is None:
+            baseline_text = "none"
+        else:
+            baseline_text = baseline[1]
+        files = {
+            "csv": os.path.join(points_dir, point["id"] + ".csv"),
+            "json": os.path.join(points_dir, point["id"] + ".json"),
+            "log": os.path.join(points_dir, point["id"] + ".log"),
+            "label": (f"study={args.study};scaling={args.scaling};sweep={sweep['name']};p={point['p']};"
+                      f"baseline_point={baseline[0] if baseline else point['id']}"),
+        }
+        command = (launcher.prefix(sweep["model"], point["ranks"], point["threads"]) + [program_path] +
+                   program_arguments(args, point, size, baseline_text, files))
+        point_started = time.monotonic()
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
+            exit_code, output = result.returncode, result.stdout + result.stderr
+        except subprocess.TimeoutExpired as expired:
+            exit_code = "timeout"
+            output = f"killed after {args.timeout} s\n{expired.stdout or ''}{expired.stderr or ''}"
+        except OSError as error:
+            exit_code, output = "not-started", str(error)
+        elapsed = time.monotonic() - point_started
+        with open(files["log"], "w") as handle:
+            handle.write("$ " + shlex.join(command) + "\n" + output)
+        entry = {"point": point["id"], "sweep": sweep["name"], "ranks": point["ranks"], "threads": point["threads"],
+                 "p": point["p"], "size": size, "command": shlex.join(command), "exit_code": exit_code,
+                 "seconds": round(elapsed, 3), "csv": os.path.relpath(files["csv"], study_dir),
+                 "json": os.path.relpath(files["json"], study_dir), "log": os.path.relpath(files["log"], study_dir)}
+        manifest["points"].append(entry)
+        expected_oversubscribed = point["p"] > cores
+        prefix = (f"[{index:>{len(str(len(points)))}}/{len(points)}] {args.study}: {point['series']:<18} "
+                  f"p={point['p']} ({point['ranks']}x{point['threads']})")
+        row = None
+        if os.path.exists(files["csv"]):
+            try:
+                row = read_csv_row(files["csv"])
+            except (OSError, RuntimeError, csv.Error) as error:
+                output += f"\n{error}"
+        if row is None or exit_code not in (0, 1):
+            failures.append(f"{point['id']}: exit {exit_code}, see {files['log']}")
+            last_lines = " | ".join(line for line in output.strip().splitlines()[-3:])
+            print(f"{prefix}  FAILED (exit {exit_code}): {last_lines}", file=sys.stderr)
+            write_json(os.path.join(study_dir, "study.json"), manifest)
+            if exit_code == 2:
+                print("scaling_study.py: error: the program rejected its arguments; stopping the study",
+                      file=sys.stderr)
+                break
+            continue
+        if exit_code == 1 or row.get("valid") != "1":
+            failures.append(f"{point['id']}: result failed validation, see {files['log']}")
+        if point["baseline"]:
+            baselines[sweep["name"]] = (point["id"], row["time_median_s"])
+            baseline = baselines[sweep["name"]]
+        median = float(row["time_median_s"])
+        t1 = float(baseline[1]) if baseline else float("nan")
+        speedup = t1 / median if baseline and median > 0 else float("nan")
+        if args.scaling == "weak":
+            speedup *= point["p"]  # scaled speedup p * T_1 / T_p; efficiency T_1 / T_p
+        efficiency = speedup / point["p"]
+        marked = row.get("oversubscribed") == "1"
+        if marked != expected_oversubscribed:
+            print(f"scaling_study.py: warning: {point['id']}: the program marked oversubscribed={int(marked)}, "
+                  f"but {point['p']} workers on {cores} cores", file=sys.stderr)
+        study_values = {
+            "study": args.study, "scaling": args.scaling, "sweep": sweep["name"], "series": point["series"],
+            "p": point["p"], "size": "" if size is None else size,
+            "size_per_worker": "" if size is None else (args.size if args.scaling == "weak" else size / point["p"]),
+            "point": point["id"], "baseline_point": baseline[0] if baseline else "",
+            "baseline_point_s": baseline[1] if baseline else "",
+            "sweep_speedup": "" if speedup != speedup else repr(speedup),
+            "sweep_efficiency": "" if efficiency != efficiency else repr(efficiency),
+            "expected_oversubscribed": int(expected_oversubscribed), "command": shlex.join(command),
+        }
+        clash = set(study_values) & set(row)
+        if clash:
+            raise RuntimeError(f"the program's CSV already has the study columns {sorted(clash)}")
+        row.update(study_values)
+        rows.append(row)
+        write_study_csv(study_csv, rows)
+        write_json(os.path.join(study_dir, "study.json"), manifest)
+        total = time.monotonic() - started
+        left = total / index * (len(points) - index)
+        verdict = "" if row.get("valid") == "1" else "  INVALID RESULT"
+        metric = "S" if args.scaling == "strong" else "scaled S"
+        print(f"{prefix}  median {median:.4g} s  {metric}={speedup:.3g} E={efficiency:.3g}"
+              f"{'  oversubscribed' if marked else ''}{verdict}  [{format_duration(total)} elapsed, "
+              f"~{format_duration(left)} left]", file=sys.stderr)
+
+    context["finished"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    context["loadavg_end"] = open("/proc/loadavg").read().strip() if os.path.exists("/proc/loadavg") else None
+    context["wall_seconds"] = round(time.monotonic() - started, 1)
+    write_json(os.path.join(study_dir, "context.json"), context)
+    manifest["failures"] = failures
+    write_json(os.path.join(study_dir, "study.json"), manifest)
+    print(f"scaling_study.py: {args.study}: {len(rows)} of {len(points)} points recorded in "
+          f"{format_duration(time.monotonic() - started)}; CSV {study_csv}", file=sys.stderr)
+    for failure in failures:
+        print(f"scaling_study.py: FAILED {failure}", file=sys.stderr)
+    return 1 if failures or len(rows) != len(points) else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("\nscaling_study.py: interrupted; the study CSV holds the points finished so far", file=sys.stderr)
+        sys.exit(130)
