@@ -1,6 +1,7 @@
 #include "montecarlo.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -67,47 +68,72 @@ struct Lanes {
   __m512i w0, w1, w2, w3;
 };
 
-// Everything that depends only on (key, stream): the round keys, and round 1's terms that
-// involve only counter words 2 and 3 (the stream), which are the same in every lane.
-struct StreamConstants {
+// Everything that is the same in all lanes of a run of counters that share the stream and
+// the index's high word (counter words 1..3): the round keys, and the parts of rounds 1-3
+// that depend on those words only. Only counter word 0 (the index's low word) varies.
+struct SegmentConstants {
   __m512i multiplier0;
   __m512i multiplier1;
   __m512i round_key0[philox::kRounds];
   __m512i round_key1[philox::kRounds];
-  __m512i round1_w0_xor;  // hi(M1 * stream_low) ^ key0
-  __m512i round1_w1;      // lo(M1 * stream_low)
-  __m512i round1_w2_xor;  // stream_high ^ key1
+  __m512i round1_w2_xor;  // counter[3] ^ key1 (round 1)
+  __m512i round2_w0_xor;  // lo(M1 * counter[2]) ^ key0 bumped once (round 2)
+  __m512i round2_w2_xor;  // hi(M0 * round-1 w0) ^ key1 bumped once (round 2)
+  __m512i round3_w2_xor;  // lo(M0 * round-1 w0) ^ key1 bumped twice (round 3)
 };
 
-StreamConstants stream_constants(const philox::Key& key, std::uint64_t stream) {
-  StreamConstants constants{};
+SegmentConstants segment_constants(const philox::Key& key, std::uint64_t stream, std::uint32_t index_high) {
+  SegmentConstants constants{};
   constants.multiplier0 = _mm512_set1_epi64(philox::kMultiplier0);
   constants.multiplier1 = _mm512_set1_epi64(philox::kMultiplier1);
-  std::uint32_t key0 = key.low;
-  std::uint32_t key1 = key.high;
+  std::uint32_t key0[philox::kRounds];
+  std::uint32_t key1[philox::kRounds];
+  key0[0] = key.low;
+  key1[0] = key.high;
+  for (int round = 1; round < philox::kRounds; ++round) {
+    key0[round] = key0[round - 1] + philox::kKeyBump0;
+    key1[round] = key1[round - 1] + philox::kKeyBump1;
+  }
   for (int round = 0; round < philox::kRounds; ++round) {
-    constants.round_key0[round] = _mm512_set1_epi64(key0);
-    constants.round_key1[round] = _mm512_set1_epi64(key1);
-    key0 += philox::kKeyBump0;
-    key1 += philox::kKeyBump1;
+    constants.round_key0[round] = _mm512_set1_epi64(key0[round]);
+    constants.round_key1[round] = _mm512_set1_epi64(key1[round]);
   }
   const auto stream_low = static_cast<std::uint32_t>(stream);
   const auto stream_high = static_cast<std::uint32_t>(stream >> 32);
-  const std::uint64_t product = std::uint64_t{philox::kMultiplier1} * stream_low;
-  constants.round1_w0_xor = _mm512_set1_epi64(static_cast<std::uint32_t>(product >> 32) ^ key.low);
-  constants.round1_w1 = _mm512_set1_epi64(static_cast<std::uint32_t>(product));
-  constants.round1_w2_xor = _mm512_set1_epi64(stream_high ^ key.high);
+  // Round 1: w0 = hi(M1 * counter[2]) ^ counter[1] ^ key0 and w1 = lo(M1 * counter[2])
+  // are the same in every lane, hence round 2's product M0 * w0 too.
+  const std::uint64_t product1 = std::uint64_t{philox::kMultiplier1} * stream_low;
+  const std::uint32_t round1_w0 = static_cast<std::uint32_t>(product1 >> 32) ^ index_high ^ key0[0];
+  const auto round1_w1 = static_cast<std::uint32_t>(product1);
+  const std::uint64_t product0 = std::uint64_t{philox::kMultiplier0} * round1_w0;
+  constants.round1_w2_xor = _mm512_set1_epi64(stream_high ^ key1[0]);
+  constants.round2_w0_xor = _mm512_set1_epi64(round1_w1 ^ key0[1]);
+  constants.round2_w2_xor = _mm512_set1_epi64(static_cast<std::uint32_t>(product0 >> 32) ^ key1[1]);
+  constants.round3_w2_xor = _mm512_set1_epi64(static_cast<std::uint32_t>(product0) ^ key1[2]);
   return constants;
 }
 
 constexpr int kXor3 = 0x96;  // vpternlogq truth table of a ^ b ^ c
 
-// Philox4x32-10 of the counters (index, stream) for the 64-bit indices in `index`.
-inline Lanes philox_x8(__m512i index, const StreamConstants& c) {
-  const __m512i product0 = _mm512_mul_epu32(index, c.multiplier0);
-  Lanes w{_mm512_xor_si512(_mm512_srli_epi64(index, 32), c.round1_w0_xor), c.round1_w1,
-          _mm512_xor_si512(_mm512_srli_epi64(product0, 32), c.round1_w2_xor), product0};
-  for (int round = 1; round < philox::kRounds; ++round) {
+// Philox4x32-10 of the counters (index, stream) for eight 64-bit indices sharing their high
+// word (the one `c` was made for). Rounds 1-3 skip the work whose inputs are all constant.
+inline Lanes philox_x8(__m512i index, const SegmentConstants& c) {
+  // Round 1: only w2 and w3 vary.
+  const __m512i r1_p0 = _mm512_mul_epu32(index, c.multiplier0);
+  const __m512i r1_w2 = _mm512_xor_si512(_mm512_srli_epi64(r1_p0, 32), c.round1_w2_xor);
+  const __m512i r1_w3 = r1_p0;
+  // Round 2: w3 is constant (lo of the constant product), the others vary.
+  const __m512i r2_p1 = _mm512_mul_epu32(r1_w2, c.multiplier1);
+  Lanes w{_mm512_xor_si512(_mm512_srli_epi64(r2_p1, 32), c.round2_w0_xor), r2_p1,
+          _mm512_xor_si512(r1_w3, c.round2_w2_xor), _mm512_setzero_si512()};
+  // Round 3: w3 of round 2 is folded into round3_w2_xor.
+  {
+    const __m512i p0 = _mm512_mul_epu32(w.w0, c.multiplier0);
+    const __m512i p1 = _mm512_mul_epu32(w.w2, c.multiplier1);
+    w = Lanes{_mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), w.w1, c.round_key0[2], kXor3), p1,
+              _mm512_xor_si512(_mm512_srli_epi64(p0, 32), c.round3_w2_xor), p0};
+  }
+  for (int round = 3; round < philox::kRounds; ++round) {
     const __m512i p0 = _mm512_mul_epu32(w.w0, c.multiplier0);
     const __m512i p1 = _mm512_mul_epu32(w.w2, c.multiplier1);
     w = Lanes{_mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), w.w1, c.round_key0[round], kXor3), p1,
@@ -125,31 +151,33 @@ inline __mmask8 hit_mask(__m512i x_lanes, __m512i y_lanes, __m512i low32) {
   return _mm512_cmpge_epu64_mask(_mm512_add_epi64(px, py), px);
 }
 
-// Hits in Philox blocks [first_block, first_block + 16 * batches): two samples per block.
+__m512i lane_indices(std::uint64_t first) {
+  return _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(first)), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+}
+
+// Hits in Philox blocks [first_block, first_block + 16 * batches), which must all share
+// the index's high word: two samples per block.
 std::uint64_t count_hits_avx512(const philox::Key& key, std::uint64_t stream, std::uint64_t first_block,
                                 std::uint64_t batches) {
-  const StreamConstants constants = stream_constants(key, stream);
+  const SegmentConstants constants = segment_constants(key, stream, static_cast<std::uint32_t>(first_block >> 32));
   const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
-  const __m512i minus_one = _mm512_set1_epi64(-1);
   const __m512i step = _mm512_set1_epi64(16);
-  __m512i index_a = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(first_block)),
-                                     _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
-  __m512i index_b = _mm512_add_epi64(index_a, _mm512_set1_epi64(8));
+  __m512i index_a = lane_indices(first_block);
+  __m512i index_b = lane_indices(first_block + 8);
   // Two independent batches per iteration keep the multiplier busy while a round's
-  // dependency chain (multiply, shift, xor) completes.
-  __m512i hits_a = _mm512_setzero_si512();
-  __m512i hits_b = _mm512_setzero_si512();
+  // dependency chain (multiply, shift, xor) completes. The hit masks are counted on the
+  // scalar side (popcnt), which is otherwise idle.
+  std::uint64_t hits = 0;
   for (std::uint64_t batch = 0; batch < batches; ++batch) {
     const Lanes a = philox_x8(index_a, constants);
     const Lanes b = philox_x8(index_b, constants);
-    hits_a = _mm512_mask_sub_epi64(hits_a, hit_mask(a.w0, a.w1, low32), hits_a, minus_one);
-    hits_b = _mm512_mask_sub_epi64(hits_b, hit_mask(b.w0, b.w1, low32), hits_b, minus_one);
-    hits_a = _mm512_mask_sub_epi64(hits_a, hit_mask(a.w2, a.w3, low32), hits_a, minus_one);
-    hits_b = _mm512_mask_sub_epi64(hits_b, hit_mask(b.w2, b.w3, low32), hits_b, minus_one);
+    const unsigned masks = unsigned{hit_mask(a.w0, a.w1, low32)} | unsigned{hit_mask(a.w2, a.w3, low32)} << 8 |
+                           unsigned{hit_mask(b.w0, b.w1, low32)} << 16 | unsigned{hit_mask(b.w2, b.w3, low32)} << 24;
+    hits += static_cast<std::uint64_t>(std::popcount(masks));
     index_a = _mm512_add_epi64(index_a, step);
     index_b = _mm512_add_epi64(index_b, step);
   }
-  return static_cast<std::uint64_t>(_mm512_reduce_add_epi64(_mm512_add_epi64(hits_a, hits_b)));
+  return hits;
 }
 
 }  // namespace
@@ -157,31 +185,40 @@ std::uint64_t count_hits_avx512(const philox::Key& key, std::uint64_t stream, st
 bool has_avx512() { return true; }
 
 std::uint64_t count_hits(const philox::Key& key, std::uint64_t stream, std::uint64_t first, std::uint64_t count) {
-  constexpr std::uint64_t kSamplesPerBatch = 32;  // 16 Philox blocks
+  constexpr std::uint64_t kSamplesPerBatch = 32;                    // 16 Philox blocks
+  constexpr std::uint64_t kSamplesPerSegment = std::uint64_t{1} << 33;  // blocks sharing the index's high word
   const std::uint64_t end = first + count;
   std::uint64_t sample = first;
   std::uint64_t hits = 0;
-  if (sample % 2 == 1 && sample < end) {
-    hits += count_hits_portable(key, stream, sample, 1);
-    ++sample;
+  while (sample < end) {
+    if (sample % 2 == 1) {
+      hits += count_hits_portable(key, stream, sample, 1);
+      ++sample;
+    }
+    const std::uint64_t segment_end = std::min(end, (sample / kSamplesPerSegment + 1) * kSamplesPerSegment);
+    const std::uint64_t batches = (segment_end - std::min(sample, segment_end)) / kSamplesPerBatch;
+    if (batches > 0) {
+      hits += count_hits_avx512(key, stream, sample / 2, batches);
+      sample += batches * kSamplesPerBatch;
+    }
+    const std::uint64_t rest_end = std::max(sample, segment_end);
+    hits += count_hits_portable(key, stream, sample, rest_end - sample);
+    sample = rest_end;
   }
-  const std::uint64_t batches = (end - sample) / kSamplesPerBatch;
-  if (batches > 0) {
-    hits += count_hits_avx512(key, stream, sample / 2, batches);
-    sample += batches * kSamplesPerBatch;
-  }
-  return hits + count_hits_portable(key, stream, sample, end - sample);
+  return hits;
 }
 
 void generate(const philox::Key& key, std::uint64_t stream, std::uint64_t first, std::uint64_t count,
               std::uint32_t* words) {
-  const StreamConstants constants = stream_constants(key, stream);
   const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
   std::uint64_t k = 0;
   for (; k + 8 <= count; k += 8) {
-    const __m512i index = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(first + k)),
-                                           _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
-    const Lanes lanes = philox_x8(index, constants);
+    const std::uint64_t index = first + k;
+    if ((index >> 32) != ((index + 7) >> 32)) {  // the lanes must share the high word
+      generate_portable(key, stream, index, 8, words + 4 * k);
+      continue;
+    }
+    const Lanes lanes = philox_x8(lane_indices(index), segment_constants(key, stream, static_cast<std::uint32_t>(index >> 32)));
     const __m512i word_lanes[4] = {lanes.w0, lanes.w1, lanes.w2, lanes.w3};
     for (int word = 0; word < 4; ++word) {
       alignas(64) std::uint64_t values[8];

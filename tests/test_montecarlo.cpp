@@ -89,7 +89,7 @@ TEST(Philox, VectorisedGeneratorIsBitIdenticalToScalarRandom123) {
 TEST(Sampling, ShippedAndPortableLoopsCountTheSameHits) {
   const philox::Key key = philox::key_from_seed(MonteCarloPi::default_seed);
   // Odd and even starts, lengths around the 32-sample vector batch, a large range.
-  for (const std::uint64_t first : {0ULL, 1ULL, 2ULL, 31ULL, 33ULL, 65536ULL, (1ULL << 33) + 7}) {
+  for (const std::uint64_t first : {0ULL, 1ULL, 2ULL, 31ULL, 33ULL, 65536ULL, (1ULL << 33) - 99, (1ULL << 33) - 40, (1ULL << 33) + 7}) {
     for (const std::uint64_t count : {0ULL, 1ULL, 2ULL, 3ULL, 31ULL, 32ULL, 33ULL, 63ULL, 64ULL, 1000ULL, 100001ULL}) {
       EXPECT_EQ(sampling::count_hits(key, 5, first, count), sampling::count_hits_portable(key, 5, first, count))
           << "first " << first << " count " << count;
