@@ -41,6 +41,21 @@ CASES = [
     ("simpson", ["--csv", EXISTING, "-n", "7"], "--intervals", None),
     ("simpson", ["--csv", EXISTING], "--csv", None),  # a header of another schema
     ("simpson", ["--model", "hybrid"], "OMP_NUM_THREADS", {"OMP_NUM_THREADS": "lots"}),
+    ("montecarlo", ["--samples", "0"], "--samples", None),
+    ("montecarlo", ["--samples", "-5"], "--samples", None),
+    ("montecarlo", ["--samples=-5"], "--samples", None),
+    ("montecarlo", ["--samples", "many"], "--samples", None),
+    ("montecarlo", ["--samples", "2^62+1"], "--samples", None),
+    ("montecarlo", ["--samples", "2^63"], "--samples", None),
+    ("montecarlo", ["--samples", "1e19"], "--samples", None),
+    ("montecarlo", ["--samples", "1.5"], "--samples", None),
+    ("montecarlo", ["--seed", "-1"], "--seed", None),
+    ("montecarlo", ["--seed=-1"], "--seed", None),
+    ("montecarlo", ["--seed", "lucky"], "--seed", None),
+    ("montecarlo", ["--seed", "18446744073709551616"], "--seed", None),
+    ("montecarlo", ["--streams", "thread"], "--streams", None),
+    ("montecarlo", ["--streams", ""], "--streams", None),
+    ("montecarlo", ["--streams", "block", "--samples", "0"], "--samples", None),
 ]
 
 MPI_ONLY_CASES = [
