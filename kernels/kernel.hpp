@@ -35,6 +35,7 @@ struct Verdict {
   bool valid = false;
   std::string value_text;      // the result, exact decimal or %.17g
   std::string reference_text;  // the exact / reference value
+  std::string detail;          // optional: what else the summary should show (e.g. exact counts)
   double value = 0.0;          // the result as a double (for plots)
   double error = 0.0;          // |value - reference| (0 for exact integer matches)
   double tolerance = 0.0;      // the bound used to decide `valid`

@@ -292,9 +292,9 @@ MonteCarloPi::Value MonteCarloPi::finalize(const Partial& hits) const {
 Verdict MonteCarloPi::verdict(const Value& estimate) const {
   Verdict verdict;
   verdict.value = estimate.pi;
-  // The hit count makes the text exact: equal text <=> equal bits.
-  verdict.value_text = fmt::format("{:.10f} +- {:.2e} (hits {} of {})", estimate.pi, estimate.sigma,
-                                   estimate.hits, estimate.samples);
+  verdict.value_text = fmt::format("{:.17g}", estimate.pi);
+  // The hit count is the exact result: equal detail <=> equal bits.
+  verdict.detail = fmt::format("hits {} of {}, sigma {:.3e}", estimate.hits, estimate.samples, estimate.sigma);
   verdict.reference_text = fmt::format("{:.17g}", std::numbers::pi);
   verdict.error = std::abs(estimate.pi - std::numbers::pi);
   verdict.tolerance = sigmas_allowed * estimate.sigma;

@@ -128,8 +128,9 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.verdict = kernel.verdict(kernel.finalize(measured.total));
   if (baseline_total) {
     // Exact text of both results: the serial and parallel bits must agree.
-    record.baseline_bits_match = kernel.verdict(kernel.finalize(*baseline_total)).value_text ==
-                                 record.verdict.value_text;
+    const Verdict baseline = kernel.verdict(kernel.finalize(*baseline_total));
+    record.baseline_bits_match =
+        baseline.value_text == record.verdict.value_text && baseline.detail == record.verdict.detail;
   }
   compute_metrics(record);
   record.context = machine_context();

@@ -192,7 +192,8 @@ nlohmann::json to_json(const RunRecord& record) {
                     {"bits_match", record.baseline_bits_match}}},
       {"metrics", {{"speedup", number_or_null(record.speedup)}, {"efficiency", number_or_null(record.efficiency)},
                    {"karp_flatt", number_or_null(record.karp_flatt)}, {"imbalance", record.imbalance}}},
-      {"result", {{"value", record.verdict.value_text}, {"value_double", record.verdict.value},
+      {"result", {{"value", record.verdict.value_text}, {"detail", record.verdict.detail},
+                  {"value_double", record.verdict.value},
                   {"reference", record.verdict.reference_text}, {"error", record.verdict.error},
                   {"tolerance", record.verdict.tolerance}, {"valid", record.verdict.valid},
                   {"criterion", record.verdict.criterion}}},
@@ -208,13 +209,15 @@ std::string json_document(const RunRecord& record) {
 }
 
 std::string verdict_line(const RunRecord& record) {
+  const std::string result = record.verdict.detail.empty()
+                                 ? record.verdict.value_text
+                                 : fmt::format("{} [{}]", record.verdict.value_text, record.verdict.detail);
   if (record.verdict.valid) {
-    return fmt::format("verdict: PASS  {} = {} (error {:.3g} <= tolerance {:.3g})", record.kernel,
-                       record.verdict.value_text, record.verdict.error, record.verdict.tolerance);
+    return fmt::format("verdict: PASS  {} = {} (error {:.3g} <= tolerance {:.3g})", record.kernel, result,
+                       record.verdict.error, record.verdict.tolerance);
   }
-  return fmt::format("verdict: FAIL  {} = {} (error {:.3g} > tolerance {:.3g}; {})", record.kernel,
-                     record.verdict.value_text, record.verdict.error, record.verdict.tolerance,
-                     record.verdict.criterion);
+  return fmt::format("verdict: FAIL  {} = {} (error {:.3g} > tolerance {:.3g}; {})", record.kernel, result,
+                     record.verdict.error, record.verdict.tolerance, record.verdict.criterion);
 }
 
 std::string human_summary(const RunRecord& record) {
@@ -229,6 +232,9 @@ std::string human_summary(const RunRecord& record) {
                            record.distribution == "-" ? "" : ", distribution " + record.distribution,
                            record.oversubscribed ? "  (OVERSUBSCRIBED: more workers than cores)" : ""));
   add("result", record.verdict.value_text);
+  if (!record.verdict.detail.empty()) {
+    add("detail", record.verdict.detail);
+  }
   add("reference", record.verdict.reference_text);
   add("error", fmt::format("{:.3e}  (tolerance {:.3e})", record.verdict.error, record.verdict.tolerance));
   add("time", fmt::format("{:.6f} s median  (min {:.6f}, max {:.6f}; {} timed, {} warm-up)", record.time_median,

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+
+#include <fmt/format.h>
 #include <vector>
 
 #include "driver.hpp"
@@ -11,11 +13,12 @@
 
 namespace parscale::testing {
 
-// The exact text of a kernel's result (%.17g for doubles, exact decimals for integers):
-// equal text means equal bits.
+// The exact text of a kernel's result (%.17g for doubles, exact decimals for integers,
+// plus any exact detail such as a hit count): equal text means equal bits.
 template <Kernel K>
 std::string result_text(const K& kernel, const typename K::Partial& total) {
-  return kernel.verdict(kernel.finalize(total)).value_text;
+  const Verdict verdict = kernel.verdict(kernel.finalize(total));
+  return fmt::format("{} {}", verdict.value_text, verdict.detail);
 }
 
 template <Kernel K>

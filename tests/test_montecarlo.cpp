@@ -175,7 +175,7 @@ TEST(MonteCarlo, VerdictCatchesAWrongEstimateAndPrintsTheFactor) {
   EXPECT_NE(wrong.criterion.find("<= 5 sigma"), std::string::npos) << wrong.criterion;
   EXPECT_NEAR(wrong.tolerance, 5 * sigma, 1e-15);
   EXPECT_NEAR(sigma, 4 * std::sqrt(std::numbers::pi / 4 * (1 - std::numbers::pi / 4) / 1e6), 1e-15);
-  EXPECT_NE(wrong.value_text.find("hits"), std::string::npos);
+  EXPECT_NE(wrong.detail.find("hits"), std::string::npos);
 }
 
 std::vector<std::uint64_t> hits_per_block(const MonteCarloPi& kernel) {
