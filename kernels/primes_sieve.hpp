@@ -4,7 +4,9 @@
 // (its length depends on N only). compute(low, high) sieves [low, high) in cache-sized
 // segments of an odd-only bit array (bit j of a segment starting at even s is s + 2j + 1):
 //   * multiples of 3..47 are removed by ANDing precomputed periodic byte patterns;
-//   * medium primes (step < one segment) cross off with an 8-way unrolled byte loop;
+//   * small primes (8+ hits per L1-sized piece) cross off piece by piece while it is in L1,
+//     with an 8-way unrolled byte loop whose masks are compile-time constants;
+//   * medium primes (step < one segment) cross off over the whole L2-sized segment;
 //   * large primes (step >= one segment, at most one hit per segment) wait in per-segment
 //     buckets, so a segment only touches the primes that actually hit it;
 //   * sums come from the words: the set-bit indices of a 64-bit word sum to
@@ -39,7 +41,8 @@ class PrimeSieveSum {
   using Value = PrimeTotals;
 
   static constexpr std::uint64_t max_limit = 1'000'000'000'000'000;  // 1e15: sqrt(N) < 2^25
-  static constexpr std::uint64_t default_segment_bytes = 32 * 1024;     // one L1d
+  static constexpr std::uint64_t default_segment_bytes = 256 * 1024;    // fits L2 with room
+  static constexpr std::uint64_t kPieceBytes = 32 * 1024;               // one L1d: small primes
 
   // Sum of the primes below `limit`. segment_bytes (a multiple of 16) and segments_per_block
   // (0: chosen from limit) exist for tests that want many small segments and blocks.
