@@ -364,11 +364,10 @@ Verdict PrimeSieveSum::verdict(const Value& value) const {
     source = "an independent plain sieve";
   }
   if (!reference) {
-    verdict.reference_text.assign(1, '-');  // (not `= "-"`: GCC 12 warns falsely, -Wrestrict)
+    verdict.reference_text = fmt::format("none: N = {} is not validated (references: N = 10^k, k <= 10, and N <= 10^8)",
+                                         limit_);
     verdict.valid = true;
-    verdict.criterion = fmt::format("NOT VALIDATED: no reference for N = {} (known: 10^k, k <= 10, and N <= 10^8); "
-                                    "{} primes",
-                                    limit_, value.count);
+    verdict.criterion = fmt::format("NOT VALIDATED: no reference for N = {}; {} primes", limit_, value.count);
     return verdict;
   }
   const bool sum_equal = verdict.value_text == verdict.reference_text;
