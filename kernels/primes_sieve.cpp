@@ -324,6 +324,8 @@ const std::vector<KnownPrimeTotals>& known_prime_totals() {
       {100000000ULL, "279209790387276", 5761455},
       {1000000000ULL, "24739512092254535", 50847534},
       {10000000000ULL, "2220822432581729238", 455052511},
+      // Checked against libprimesieve 11.0 (iterator sum in __int128, count_primes).
+      {100000000000ULL, "201467077743744681014", 4118054813},
   };
   return known;
 }
@@ -364,7 +366,7 @@ Verdict PrimeSieveSum::verdict(const Value& value) const {
     source = "an independent plain sieve";
   }
   if (!reference) {
-    verdict.reference_text = fmt::format("none: N = {} is not validated (references: N = 10^k, k <= 10, and N <= 10^8)",
+    verdict.reference_text = fmt::format("none: N = {} is not validated (references: N = 10^k, k <= 11, and N <= 10^8)",
                                          limit_);
     verdict.valid = true;
     verdict.criterion = fmt::format("NOT VALIDATED: no reference for N = {}; {} primes", limit_, value.count);
@@ -384,7 +386,11 @@ void PrimeSieveSum::describe(nlohmann::json& parameters) const {
   parameters["n"] = limit_;
   parameters["segment_bytes"] = segment_bytes_;
   parameters["segments_per_block"] = block_numbers_ / segment_numbers();
-  parameters["sieving_primes"] = sieving_primes_.size() + kPatternPrimes.size();
+  // Primes up to sqrt(N): the pattern primes at or below that root, plus the sieving primes.
+  const std::uint64_t root = limit_ >= 2 ? isqrt(limit_ - 1) : 0;
+  const auto pattern_used = std::count_if(kPatternPrimes.begin(), kPatternPrimes.end(),
+                                          [root](std::uint32_t p) { return p <= root; });
+  parameters["sieving_primes"] = sieving_primes_.size() + static_cast<std::size_t>(pattern_used);
 }
 
 }  // namespace parscale
