@@ -266,7 +266,9 @@ std::string human_summary(const RunRecord& record) {
   for (std::size_t i = 0; i < record.worker_stats.size() && i < kMaxWorkerLines; ++i) {
     const auto& worker = record.worker_stats[i];
     add(fmt::format("worker r{}.t{}", worker.rank, worker.thread),
-        fmt::format("busy {:.6f} s, {} blocks", worker.busy_seconds, worker.blocks));
+        // One work unit per block (e.g. tasks): name the unit, not the block.
+        fmt::format("busy {:.6f} s, {} {}", worker.busy_seconds, worker.blocks,
+                    record.block_size == 1 ? record.work_unit : std::string("blocks")));
   }
   std::size_t width = 0;
   for (const auto& line : lines) {

@@ -56,6 +56,22 @@ CASES = [
     ("montecarlo", ["--streams", "thread"], "--streams", None),
     ("montecarlo", ["--streams", ""], "--streams", None),
     ("montecarlo", ["--streams", "block", "--samples", "0"], "--samples", None),
+    ("primes", ["--workload", "wheel"], "--workload", None),
+    ("primes", ["--step", "0"], "--step", None),
+    ("primes", ["--step", "-5"], "--step", None),
+    ("primes", ["--limit", "-1"], "--limit", None),
+    ("primes", ["--limit", "0"], "--limit", None),
+    ("primes", ["--limit", "2e9"], "--limit", None),
+    ("primes", ["--workload", "sieve", "-n", "2e15"], "--below", None),
+    ("primes", ["--workload", "sieve", "-n", "-100"], "--below", None),
+    ("primes", ["--workload", "sieve", "-n", "0"], "--below", None),
+    ("primes", ["-n", "1e6"], "--below", None),
+    ("primes", ["--workload", "trial", "-n", "1e6"], "--below", None),
+    ("primes", ["--workload", "sieve", "--limit", "1000"], "--limit", None),
+    ("primes", ["--workload", "sieve", "--step", "10"], "--step", None),
+    ("primes", ["--model", "openmp", "--schedule", "dynamic,0"], "--schedule", None),
+    ("primes", ["--model", "mpi", "--schedule", "cyclic"], "--schedule", None),
+    ("primes", ["--distribution", "dynamic,0"], "--distribution", None),
 ]
 
 MPI_ONLY_CASES = [
@@ -67,6 +83,7 @@ MPI_ONLY_CASES = [
 SERIAL_ONLY_CASES = [
     ("simpson", ["--model", "openmp", "--distribution", "cyclic"], "--distribution", None),
     ("simpson", ["--model", "serial", "--threads", "2"], "--threads", None),
+    ("primes", ["--model", "openmp", "--distribution", "dynamic"], "--distribution", None),
 ]
 
 

@@ -1,0 +1,246 @@
+// The primes kernels: exact known values, an independent oracle, split/combine at any
+// range, trial and sieve agreeing task by task, and the same checksum for every thread
+// count and schedule.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "invariance.hpp"
+#include "primes_sieve.hpp"
+#include "primes_trial.hpp"
+
+namespace parscale {
+namespace {
+
+// Naive oracle: trial division by every smaller number up to the square root.
+PrimeTotals naive_totals(std::uint64_t low, std::uint64_t high) {
+  PrimeTotals totals;
+  for (std::uint64_t n = std::max<std::uint64_t>(low, 2); n < high; ++n) {
+    bool prime = true;
+    for (std::uint64_t d = 2; d * d <= n; ++d) {
+      if (n % d == 0) {
+        prime = false;
+        break;
+      }
+    }
+    if (prime) {
+      totals.sum += n;
+      ++totals.count;
+    }
+  }
+  return totals;
+}
+
+PrimeTotals sieve_all(const PrimeSieveSum& sieve) { return sieve.compute(0, sieve.work_size()); }
+
+template <Kernel K>
+typename K::Partial run_with(const K& kernel, int threads, Schedule schedule) {
+  LocalTeam alone;
+  ExecutionPlan plan;
+  plan.model = Model::openmp;
+  plan.threads = threads;
+  plan.schedule = schedule;
+  return run_once(kernel, plan, alone).total;
+}
+
+TEST(PrimeSieve, DecimalTextOf128BitValues) {
+  EXPECT_EQ(to_decimal(0), "0");
+  EXPECT_EQ(to_decimal(18446744073709551615ULL), "18446744073709551615");
+  EXPECT_EQ(to_decimal(uint128{18446744073709551615ULL} + 1), "18446744073709551616");
+  EXPECT_EQ(to_decimal(~uint128{0}), "340282366920938463463374607431768211455");
+}
+
+TEST(PrimeSieve, KnownSumsAndCountsBelowPowersOfTenUpTo1e9) {
+  for (const auto& known : known_prime_totals()) {
+    if (known.limit > 1'000'000'000) {
+      continue;  // 1e10 is checked by running the program and by the benchmark
+    }
+    const PrimeSieveSum sieve(known.limit);
+    const PrimeTotals totals = sieve.limit() >= 100'000'000 ? run_with(sieve, 2, {ScheduleKind::dynamic, 0})
+                                                            : sieve_all(sieve);
+    EXPECT_EQ(to_decimal(totals.sum), known.sum) << "N = " << known.limit;
+    EXPECT_EQ(totals.count, known.count) << "N = " << known.limit;
+    EXPECT_TRUE(sieve.verdict(totals).valid);
+  }
+}
+
+TEST(PrimeSieve, TinyLimitsAgreeWithTheOracle) {
+  for (std::uint64_t n = 0; n <= 300; ++n) {
+    const PrimeTotals totals = sieve_all(PrimeSieveSum(n));
+    const PrimeTotals expected = naive_totals(0, n);
+    EXPECT_EQ(to_decimal(totals.sum), to_decimal(expected.sum)) << "N = " << n;
+    EXPECT_EQ(totals.count, expected.count) << "N = " << n;
+  }
+}
+
+TEST(PrimeSieve, RandomLimitsAndRangesAgreeWithTheOracle) {
+  std::mt19937_64 random(20261123);
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::uint64_t n = random() % 200'000 + 1;
+    // Small segments make many segments, blocks and large (bucketed) sieving primes.
+    for (const std::uint64_t segment_bytes : {std::uint64_t{16}, std::uint64_t{64}, PrimeSieveSum::default_segment_bytes}) {
+      const PrimeSieveSum sieve(n, segment_bytes);
+      const std::uint64_t low = random() % n;
+      const std::uint64_t high = low + random() % (n - low + 1);
+      const PrimeTotals part = sieve.compute(low, high);
+      const PrimeTotals expected = naive_totals(low, high);
+      EXPECT_EQ(to_decimal(part.sum), to_decimal(expected.sum)) << "[" << low << ", " << high << ") N " << n;
+      EXPECT_EQ(part.count, expected.count) << "[" << low << ", " << high << ") N " << n;
+    }
+    const PrimeTotals whole = sieve_all(PrimeSieveSum(n));
+    EXPECT_EQ(to_decimal(whole.sum), to_decimal(plain_sieve_totals(n).sum)) << "N = " << n;
+  }
+}
+
+TEST(PrimeSieve, LargePrimesInBucketsMatchThePlainSieve) {
+  // 16-byte segments hold 256 numbers: every sieving prime above 128 goes through buckets.
+  for (const std::uint64_t n : {std::uint64_t{1'000'003}, std::uint64_t{3'000'000}}) {
+    const PrimeSieveSum sieve(n, 16, 1000);
+    const PrimeTotals expected = plain_sieve_totals(n);
+    const PrimeTotals totals = run_with(sieve, 2, {ScheduleKind::dynamic, 0});
+    EXPECT_EQ(to_decimal(totals.sum), to_decimal(expected.sum)) << "N = " << n;
+    EXPECT_EQ(totals.count, expected.count);
+  }
+}
+
+TEST(PrimeSieve, SplitAnywhereAndCombineIsExact) {
+  const PrimeSieveSum sieve(5'000'000);
+  const PrimeTotals whole = sieve_all(sieve);
+  for (const std::uint64_t middle : {1ULL, 2ULL, 3ULL, 127ULL, 128ULL, 129ULL, 524'287ULL, 524'288ULL, 4'999'999ULL}) {
+    const PrimeTotals split = PrimeSieveSum::combine(sieve.compute(0, middle), sieve.compute(middle, sieve.limit()));
+    EXPECT_EQ(to_decimal(split.sum), to_decimal(whole.sum)) << "split at " << middle;
+    EXPECT_EQ(split.count, whole.count) << "split at " << middle;
+  }
+}
+
+// Deterministic Miller-Rabin (these bases are exact below 3.3e24): an independent oracle
+// for numbers far beyond what trial division can check.
+bool is_prime_miller_rabin(std::uint64_t n) {
+  if (n < 2) {
+    return false;
+  }
+  constexpr std::uint64_t kBases[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37};
+  for (const std::uint64_t p : kBases) {
+    if (n % p == 0) {
+      return n == p;
+    }
+  }
+  auto multiply = [n](std::uint64_t a, std::uint64_t b) { return static_cast<std::uint64_t>(uint128{a} * b % n); };
+  std::uint64_t odd = n - 1;
+  int twos = 0;
+  while (odd % 2 == 0) {
+    odd /= 2;
+    ++twos;
+  }
+  for (const std::uint64_t base : kBases) {
+    std::uint64_t x = 1;
+    for (std::uint64_t power = base, e = odd; e != 0; e /= 2, power = multiply(power, power)) {
+      if (e % 2 == 1) {
+        x = multiply(x, power);
+      }
+    }
+    bool witness = x != 1 && x != n - 1;
+    for (int i = 1; i < twos && witness; ++i) {
+      x = multiply(x, x);
+      witness = x != n - 1;
+    }
+    if (witness) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(PrimeSieve, WindowNearTheMaximumSumsPastTwoToTheSixtyFour) {
+  // About 29000 primes near 10^15: their sum alone exceeds 2^64, and every sieving prime
+  // above 2^18 goes through the buckets.
+  const std::uint64_t high = PrimeSieveSum::max_limit;
+  const std::uint64_t low = high - 1'000'000;
+  const PrimeSieveSum sieve(high);
+  const PrimeTotals totals = sieve.compute(low, high);
+  PrimeTotals expected;
+  for (std::uint64_t n = low; n < high; ++n) {
+    if (is_prime_miller_rabin(n)) {
+      expected.sum += n;
+      ++expected.count;
+    }
+  }
+  EXPECT_EQ(totals.count, expected.count);
+  EXPECT_EQ(to_decimal(totals.sum), to_decimal(expected.sum));
+  EXPECT_GT(totals.sum, uint128{18446744073709551615ULL});
+}
+
+TEST(PrimeSieve, RejectsLimitsAboveTheMaximumAndBadGeometry) {
+  EXPECT_THROW(PrimeSieveSum(PrimeSieveSum::max_limit + 1), std::invalid_argument);
+  EXPECT_THROW(PrimeSieveSum(1000, 24), std::invalid_argument);
+  EXPECT_THROW(PrimeSieveSum(1000, 0), std::invalid_argument);
+}
+
+TEST(PrimeSieve, VerdictCatchesAWrongSumOrCount) {
+  const PrimeSieveSum sieve(1000);
+  PrimeTotals totals = sieve_all(sieve);
+  EXPECT_TRUE(sieve.verdict(totals).valid);
+  totals.count += 1;
+  EXPECT_FALSE(sieve.verdict(totals).valid);
+  totals.count -= 1;
+  totals.sum += 2;
+  EXPECT_FALSE(sieve.verdict(totals).valid);
+  const PrimeSieveSum unlisted(12345);  // not a power of ten: checked by the plain sieve
+  EXPECT_TRUE(unlisted.verdict(sieve_all(unlisted)).valid);
+  EXPECT_FALSE(unlisted.verdict(totals).valid);
+}
+
+TEST(PrimeTrial, EachTaskAgreesWithTheSieve) {
+  const PrimeSumsTrial trial(20'000, 137);
+  const PrimeSieveSum sieve(20'000);
+  for (std::uint64_t task = 0; task < trial.work_size(); ++task) {
+    const std::uint64_t bound = trial.task_bound(task);
+    EXPECT_EQ(to_decimal(trial.compute(task, task + 1)), to_decimal(sieve.compute(0, bound).sum)) << "x = " << bound;
+  }
+  EXPECT_EQ(trial_division_prime_sum(0), 0U);
+  EXPECT_EQ(trial_division_prime_sum(3), 2U);
+  EXPECT_EQ(trial_division_prime_sum(4), 5U);
+  EXPECT_EQ(trial_division_prime_sum(1000), 76127U);
+}
+
+TEST(PrimeTrial, TaskCountAndVerdict) {
+  EXPECT_EQ(PrimeSumsTrial(200'000, 500).work_size(), 400U);
+  EXPECT_EQ(PrimeSumsTrial(1001, 500).work_size(), 3U);  // x = 0, 500, 1000
+  EXPECT_EQ(PrimeSumsTrial(1, 7).work_size(), 1U);
+  const PrimeSumsTrial trial(5000, 100);
+  const uint128 checksum = trial.compute(0, trial.work_size());
+  EXPECT_TRUE(trial.verdict(checksum).valid);
+  EXPECT_FALSE(trial.verdict(checksum + 1).valid);
+  EXPECT_THROW(PrimeSumsTrial(100, 0), std::invalid_argument);
+  EXPECT_THROW(PrimeSumsTrial(0, 10), std::invalid_argument);
+  EXPECT_THROW(PrimeSumsTrial(PrimeSumsTrial::max_limit + 1, 10), std::invalid_argument);
+}
+
+TEST(PrimeTrial, SameChecksumForEveryThreadCountAndSchedule) {
+  const PrimeSumsTrial kernel(30'000, 250);
+  const std::string expected = testing::serial_result(kernel);
+  for (int threads = 1; threads <= 3; ++threads) {
+    for (const Schedule schedule : testing::all_schedules()) {
+      EXPECT_EQ(testing::result_text(kernel, run_with(kernel, threads, schedule)), expected)
+          << threads << " threads, " << to_string(schedule);
+    }
+  }
+}
+
+TEST(PrimeSieve, SameTotalsForEveryThreadCountAndSchedule) {
+  // 7 blocks of 16 segments of 256 numbers plus a ragged end.
+  const PrimeSieveSum kernel(7 * 16 * 256 + 99, 16, 16);
+  const std::string expected = testing::serial_result(kernel);
+  const PrimeTotals serial = sieve_all(kernel);
+  for (int threads = 1; threads <= 3; ++threads) {
+    for (const Schedule schedule : testing::all_schedules()) {
+      const PrimeTotals totals = run_with(kernel, threads, schedule);
+      EXPECT_EQ(testing::result_text(kernel, totals), expected) << threads << " threads, " << to_string(schedule);
+      EXPECT_EQ(totals.count, serial.count);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace parscale
