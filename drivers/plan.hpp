@@ -60,7 +60,8 @@ inline const char* to_string(Distribution distribution) {
 inline std::string to_string(const Schedule& schedule) {
   std::string text = to_string(schedule.kind);
   if (schedule.chunk != 0) {
-    text += "," + std::to_string(schedule.chunk);
+    text += ',';
+    text += std::to_string(schedule.chunk);
   }
   return text;
 }
