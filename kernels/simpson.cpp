@@ -25,6 +25,7 @@ constexpr bool avx512_built = true;
 constexpr bool avx512_built = false;
 #endif
 
+// n * f(x_i) = sqrt((n - i)(n + i)), correctly rounded but for the one rounding of the product.
 inline double scaled_point(std::uint64_t n, std::uint64_t i) {
   return std::sqrt(static_cast<double>(n - i) * static_cast<double>(n + i));
 }
@@ -78,9 +79,10 @@ double interior_sum_avx512(std::uint64_t n, std::uint64_t begin, std::uint64_t e
     return product;
   };
   // Groups of three vectors: one through vsqrtpd (the divide/sqrt unit), two through
-  // simd::fast_sqrt (FMA pipes). Both units then work in parallel; on Zen4 (2.6 GHz) this
-  // 1:2 mix measured ~4.1 G points/s against 3.3 with fast_sqrt alone, 3.9 with 1:3 and
-  // 1.8 with vsqrtpd alone (512-bit beat 256-bit vectors: 3.3 vs 2.5 with fast_sqrt alone).
+  // simd::fast_sqrt (FMA pipes). Both units then work in parallel; on Zen4 (2.6 GHz, CPU
+  // time per core) this 1:2 mix measured 4.0-4.2 G points/s against 3.3 with fast_sqrt
+  // alone, 3.9 with 1:3 and 1.8 with vsqrtpd alone; 512-bit vectors beat 256-bit ones
+  // (3.3 vs 2.5 with fast_sqrt alone) although Zen4 splits them in two halves.
   // One accumulator per vector keeps the add chains independent.
   constexpr std::uint64_t group_points = 24;
   __m512d hardware_sum = _mm512_setzero_pd();
