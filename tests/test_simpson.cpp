@@ -202,7 +202,7 @@ TEST(Simpson, SqrtPathsAgreeWithinTheDocumentedBound) {
   }
 }
 
-// Sum of the block partials of one path, compensated so the sum adds no visible rounding.
+// pi from the block partials of one path, summed in long double so the sum adds no visible rounding.
 double pi_through_path(const SimpsonPi& kernel, SimpsonPi::SqrtPath path) {
   long double sum = 0.0L;
   for (std::uint64_t begin = 0; begin < kernel.work_size(); begin += kernel.block_size()) {
