@@ -4,6 +4,8 @@
 // 1, 4, 2, 4, ..., 4, 1. compute() returns the weighted sum over its points; finalize()
 // scales by 4h/3. The integrand's derivative is singular at x = 1, so the error falls as
 // ~0.4592 n^-1.5 rather than n^-4: 4.6e-13 at n = 1e8, 1.45e-14 at n = 1e9.
+// Points are evaluated as sqrt((n - i)(n + i)) / n from exact integer counters, and the
+// AVX-512 build takes half of the square roots on the FMA pipes (kernels/fast_sqrt.hpp).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,17 @@ class SimpsonPi {
   [[nodiscard]] std::string work_unit() const { return "points"; }
 
   [[nodiscard]] Partial compute(std::uint64_t begin, std::uint64_t end) const;
+
+  // How the square roots are taken. portable: std::sqrt (correctly rounded), any build.
+  // avx512: 8-lane vectors mixing vsqrtpd and simd::fast_sqrt (<= 1 ulp, kernels/fast_sqrt.hpp),
+  // only in builds with AVX-512 (the release preset on AVX-512 machines); compute() uses it
+  // there. Both give the same weighted sum to within 1 ulp per point plus summation order.
+  // has_path() answers for the kernels library as compiled (not for the caller's flags).
+  enum class SqrtPath { portable, avx512 };
+  [[nodiscard]] static bool has_path(SqrtPath path);
+  // compute() through a chosen path (tests, benchmarks); throws std::invalid_argument when
+  // this build lacks it.
+  [[nodiscard]] Partial compute_with(SqrtPath path, std::uint64_t begin, std::uint64_t end) const;
   static Partial identity() { return 0.0; }
   static Partial combine(const Partial& a, const Partial& b) { return a + b; }
   [[nodiscard]] Value finalize(const Partial& weighted_sum) const;

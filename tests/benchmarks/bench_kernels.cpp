@@ -22,6 +22,27 @@ void BM_SimpsonKernel(benchmark::State& state) {
 }
 BENCHMARK(BM_SimpsonKernel)->Arg(100'000'000)->Arg(1'000'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Old (std::sqrt, the portable path) against new (AVX-512: vsqrtpd + fast_sqrt) in one run,
+// n = 1e9, one thread. Arg 0 = portable, 1 = avx512 (skipped when the build has none).
+void BM_SimpsonSqrtPath(benchmark::State& state) {
+  const auto path = state.range(0) == 0 ? SimpsonPi::SqrtPath::portable : SimpsonPi::SqrtPath::avx512;
+  if (!SimpsonPi::has_path(path)) {
+    state.SkipWithError("this build has no AVX-512 path");
+    return;
+  }
+  state.SetLabel(path == SimpsonPi::SqrtPath::portable ? "std::sqrt" : "avx512");
+  const SimpsonPi kernel(1'000'000'000);
+  for (auto _ : state) {
+    double sum = 0.0;
+    for (std::uint64_t begin = 0; begin < kernel.work_size(); begin += kernel.block_size()) {
+      sum += kernel.compute_with(path, begin, std::min(begin + kernel.block_size(), kernel.work_size()));
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1'000'000'000);
+}
+BENCHMARK(BM_SimpsonSqrtPath)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 void BM_SimpsonOpenMP(benchmark::State& state) {
   const SimpsonPi kernel(1'000'000'000);
   ExecutionPlan plan;
