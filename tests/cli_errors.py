@@ -62,6 +62,7 @@ CASES = [
     ("simpson", ["--quiet=yes"], "quiet", None),
     ("simpson", ["--label", "two\nlines"], "--label", None),
     ("simpson", ["--label"], "label", None),
+    ("simpson", ["--label", b"\xff\xfe".decode("utf-8", "surrogateescape")], "--label", None),  # not UTF-8
     ("simpson", ["--csv"], "csv", None),
     ("simpson", ["--csv", "."], "--csv", None),
     ("simpson", ["--csv", ""], "--csv", None),

@@ -243,6 +243,25 @@ def test_json_never_half_written(writers=8):
         expect(not temporary_files(work), f"temporary files left: {temporary_files(work)}")
 
 
+def test_environment_garbage():
+    """Variables the programs only record (SLURM_*): bytes that are not UTF-8, newlines,
+    commas and quotes must neither fail a finished run nor break the CSV or the JSON."""
+    print("garbage in the recorded SLURM_* variables:", flush=True)
+    with tempfile.TemporaryDirectory(prefix="parscale-robust-env") as work:
+        env = {"SLURM_JOB_ID": b"\xff\xfe12".decode("utf-8", "surrogateescape"),
+               "SLURM_JOB_NODELIST": 'node[1-2]\nnode3,"x"', "SLURM_NTASKS": "-1e99"}
+        process = start([SIMPSON, "-n", "2e5", "--model", "serial", "--repeat", "1", "--csv", "runs.csv",
+                         "--json", "run.json"], work, env)
+        code, _, err = finish(process, 60)
+        print(f"  exit {code}", flush=True)
+        expect(code == 0, f"run with garbage SLURM_* variables: exit {code}: {err[-1500:]}")
+        headers, rows, torn = read_csv_rows(os.path.join(work, "runs.csv"))
+        expect(headers == 1 and len(rows) == 1 and not torn, f"CSV: {headers} headers, {len(rows)} rows, torn {torn}")
+        with open(os.path.join(work, "run.json")) as handle:
+            context = json.load(handle)["context"]
+        expect(context.get("slurm_job_nodelist") == env["SLURM_JOB_NODELIST"], "nodelist did not round-trip")
+
+
 # ---------------------------------------------------------------------------------------
 # 3. Signals.
 
@@ -327,6 +346,7 @@ def main():
     faults = test_one_rank_fails()
     test_concurrent_csv()
     test_json_never_half_written()
+    test_environment_garbage()
     test_signals()
     print(f"{faults} fault cases (incl. the control), {len(FAILURES)} failures, {time.monotonic() - began:.1f} s")
     return 1 if FAILURES else 0
