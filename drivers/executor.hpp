@@ -2,6 +2,7 @@
 // Each thread folds its blocks into its own NodeStack; nothing is shared while computing.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -28,6 +29,18 @@ struct BlockSequence {
   std::uint64_t count = 0;
   [[nodiscard]] std::uint64_t at(std::uint64_t j) const { return first + j * stride; }
 };
+
+// The index range [begin, end) of `block`: the last block may be short. No overflow for
+// any work_size < 2^64 (end never exceeds work_size).
+struct IndexRange {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+};
+inline IndexRange block_range(std::uint64_t work_size, std::uint64_t block_size, std::uint64_t block) {
+  const std::uint64_t begin = block * block_size;
+  const std::uint64_t remaining = work_size - begin;
+  return {begin, begin + (remaining < block_size ? remaining : block_size)};
+}
 
 template <Kernel K>
 class BlockExecutor {
@@ -78,10 +91,7 @@ class BlockExecutor {
 
  private:
   void compute_block(std::uint64_t block, int thread) {
-    const std::uint64_t size = kernel_.block_size();
-    const std::uint64_t begin = block * size;
-    const std::uint64_t remaining = kernel_.work_size() - begin;
-    const std::uint64_t end = begin + (remaining < size ? remaining : size);
+    const auto [begin, end] = block_range(kernel_.work_size(), kernel_.block_size(), block);
     const WorkerId worker{rank_, ranks_, thread, threads_};
     auto& mine = per_thread_[static_cast<std::size_t>(thread)];
     mine.stack.push_block(block, compute_range(kernel_, begin, end, worker));
@@ -108,21 +118,27 @@ class BlockExecutor {
     }
     omp_set_schedule(kind, chunk);
     std::exception_ptr failure;
+    std::atomic<bool> failed{false};
     const std::uint64_t count = sequence.count;
 #pragma omp parallel num_threads(threads_)
     {
       const int thread = omp_get_thread_num();
       const auto start = std::chrono::steady_clock::now();
-      // OpenMP cannot carry exceptions out of a parallel region: keep the first, rethrow after.
-      try {
+      // An exception may not leave a worksharing-loop iteration (GCC calls std::terminate):
+      // catch it inside the iteration, keep the first, skip the rest, rethrow after.
 #pragma omp for schedule(runtime) nowait
-        for (std::uint64_t j = 0; j < count; ++j) {
-          compute_block(sequence.at(j), thread);
+      for (std::uint64_t j = 0; j < count; ++j) {
+        if (failed.load(std::memory_order_relaxed)) {
+          continue;
         }
-      } catch (...) {
+        try {
+          compute_block(sequence.at(j), thread);
+        } catch (...) {
 #pragma omp critical(parscale_executor_failure)
-        if (!failure) {
-          failure = std::current_exception();
+          if (!failure) {
+            failure = std::current_exception();
+          }
+          failed.store(true, std::memory_order_relaxed);
         }
       }
       per_thread_[static_cast<std::size_t>(thread)].stats.busy_seconds +=

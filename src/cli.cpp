@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "numbers.hpp"
 
@@ -170,6 +171,11 @@ CommonOptions read_common_options(const po::variables_map& values) {
     options.label = text_of(values, "label");
     if (options.label.find_first_of("\n\r") != std::string::npos) {
       throw UsageError("--label: expected one line of text");
+    }
+    try {
+      static_cast<void>(nlohmann::json(options.label).dump());
+    } catch (const nlohmann::json::type_error&) {
+      throw UsageError("--label: expected UTF-8 text (it goes into the JSON record)");
     }
   }
   options.quiet = values["quiet"].as<bool>();

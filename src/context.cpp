@@ -24,9 +24,14 @@ namespace parscale {
 
 namespace {
 
+// The variable's text with bytes that are not UTF-8 replaced by U+FFFD, so the CSV and
+// the JSON stay valid UTF-8 whatever the environment holds.
 nlohmann::json environment_or_null(const char* name) {
   const char* value = std::getenv(name);
-  return value == nullptr ? nlohmann::json(nullptr) : nlohmann::json(value);
+  if (value == nullptr) {
+    return nullptr;
+  }
+  return nlohmann::json::parse(nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::string cpu_model() {

@@ -69,7 +69,10 @@ void check_output_path(const std::string& option, const std::string& path) {
     if (!S_ISREG(info.st_mode)) {
       throw UsageError(fmt::format("{}: '{}' is not a regular file; expected a writable file path", option, path));
     }
-    if (::access(path.c_str(), W_OK) != 0) {
+    // Opening (without truncating) is the real test: access() says yes to root for files
+    // that root still cannot write (e.g. under /proc or /sys).
+    FileDescriptor probe(::open(path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    if (::access(path.c_str(), W_OK) != 0 || probe.get() < 0) {
       throw UsageError(fmt::format("{}: '{}' is not writable ({}); expected a writable file path", option, path,
                                    errno_text()));
     }
@@ -80,14 +83,24 @@ void check_output_path(const std::string& option, const std::string& path) {
     parent = ".";
   }
   struct stat parent_info {};
-  if (::stat(parent.c_str(), &parent_info) != 0 || !S_ISDIR(parent_info.st_mode)) {
+  if (::stat(parent.c_str(), &parent_info) != 0) {
     throw UsageError(fmt::format("{}: directory '{}' does not exist; expected a writable file path", option,
                                  parent.string()));
   }
-  if (::access(parent.c_str(), W_OK | X_OK) != 0) {
+  if (!S_ISDIR(parent_info.st_mode)) {
+    throw UsageError(fmt::format("{}: '{}' is not a directory; expected a writable file path", option,
+                                 parent.string()));
+  }
+  // A file created and removed at once is the real test (see above); it has a hidden
+  // temporary name, never the target's.
+  std::string probe_name = (parent / ".parscale-probe.XXXXXX").string();
+  const int probe = ::access(parent.c_str(), W_OK | X_OK) == 0 ? ::mkstemp(probe_name.data()) : -1;
+  if (probe < 0) {
     throw UsageError(fmt::format("{}: directory '{}' is not writable ({}); expected a writable file path", option,
                                  parent.string(), errno_text()));
   }
+  ::close(probe);
+  ::unlink(probe_name.c_str());
 }
 
 void check_csv_header(const std::string& path, const std::string& header) {

@@ -42,7 +42,8 @@ std::string context_text(const RunRecord& record, const char* key) {
   if (it == record.context.end() || it->is_null()) {
     return "";
   }
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return it->is_string() ? it->get<std::string>()
+                          : it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // "key=value;key=value": the kernel's parameters in one cell without commas.
@@ -52,7 +53,8 @@ std::string parameters_text(const nlohmann::json& parameters) {
     if (!text.empty()) {
       text += ';';
     }
-    text += key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+    text += key + "=" + (value.is_string() ? value.get<std::string>()
+                                                : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   return text;
 }
@@ -205,7 +207,9 @@ nlohmann::json to_json(const RunRecord& record) {
 std::string json_document(const RunRecord& record) {
   const nlohmann::json document = {
       {"schema_version", kRecordSchemaVersion}, {"context", record.context}, {"run", to_json(record)}};
-  return document.dump(2) + "\n";
+  // Replace, never throw on, bytes that are not UTF-8 (e.g. from a SLURM_* variable): a
+  // throw here would lose the record of a finished run.
+  return document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string verdict_line(const RunRecord& record) {

@@ -7,7 +7,7 @@ import os
 import sys
 import tempfile
 
-from program_harness import run
+from program_harness import processes_with, run
 
 EXISTING = "existing.csv"  # created before each case with known content
 # (program, arguments, text the error line must contain, extra environment)
@@ -72,6 +72,44 @@ CASES = [
     ("primes", ["--model", "openmp", "--schedule", "dynamic,0"], "--schedule", None),
     ("primes", ["--model", "mpi", "--schedule", "cyclic"], "--schedule", None),
     ("primes", ["--distribution", "dynamic,0"], "--distribution", None),
+    # Generic: the common options and environment every program shares (issue 7).
+    ("simpson", ["--repeat", "1e99"], "--repeat", None),
+    ("simpson", ["--repeat", "1000001"], "--repeat", None),
+    ("simpson", ["--repeat=-1"], "--repeat", None),
+    ("simpson", ["--repeat"], "repeat", None),
+    ("simpson", ["--warmup=-1"], "--warmup", None),
+    ("simpson", ["--model", "hybrid", "--threads", "1e99"], "--threads", None),
+    ("simpson", ["--model", "hybrid", "--threads", "4097"], "--threads", None),
+    ("simpson", ["--model", "hybrid", "--schedule", "static,-1"], "--schedule", None),
+    ("simpson", ["--model", "hybrid", "--schedule", "cyclic,4"], "--schedule", None),
+    ("simpson", ["--model", "hybrid", "--schedule", "guided,1e99"], "--schedule", None),
+    ("simpson", ["--distribution", "dynamic,0"], "--distribution", None),
+    ("simpson", ["--distribution", "block,4"], "--distribution", None),
+    ("simpson", ["--baseline", "1e99"], "--baseline", None),
+    ("simpson", ["--baseline", "nan"], "--baseline", None),
+    ("simpson", ["--model", ""], "--model", None),
+    ("simpson", ["-n", ""], "--intervals", None),
+    ("simpson", ["-n", "4", "-n", "6"], "intervals", None),  # given twice
+    ("simpson", ["--quiet=yes"], "quiet", None),
+    ("simpson", ["--label", "two\nlines"], "--label", None),
+    ("simpson", ["--label"], "label", None),
+    ("simpson", ["--label", b"\xff\xfe".decode("utf-8", "surrogateescape")], "--label", None),  # not UTF-8
+    ("simpson", ["--csv"], "csv", None),
+    ("simpson", ["--csv", "."], "--csv", None),
+    ("simpson", ["--csv", ""], "--csv", None),
+    # Read-only even for root (access() and open() both refuse a 0444 sysctl file).
+    ("simpson", ["--csv", "/proc/sys/kernel/ostype"], "--csv", None),
+    # access() says writable to root, creating a file there fails: the check really creates one.
+    ("simpson", ["--csv", "/sys/runs.csv"], "--csv", None),
+    ("simpson", ["--csv", "/dev/null"], "--csv", None),  # not a regular file
+    ("simpson", ["--json", EXISTING + "/run.json"], "--json", None),  # the parent is a file
+    ("simpson", ["--json", "/proc/run.json"], "--json", None),
+    ("simpson", ["--csv", "runs.csv", "--json", "no/such/run.json"], "--json", None),  # nothing created
+    ("simpson", ["--model", "hybrid"], "OMP_NUM_THREADS", {"OMP_NUM_THREADS": "0"}),
+    ("simpson", ["--model", "hybrid"], "OMP_NUM_THREADS", {"OMP_NUM_THREADS": "-3"}),
+    ("simpson", ["--model", "hybrid"], "OMP_NUM_THREADS", {"OMP_NUM_THREADS": "1e99"}),
+    ("simpson", ["--model", "hybrid"], "OMP_NUM_THREADS", {"OMP_NUM_THREADS": "5000"}),
+    ("simpson", ["--model", "hybrid"], "OMP_NUM_THREADS", {"OMP_NUM_THREADS": ""}),
 ]
 
 MPI_ONLY_CASES = [
@@ -87,6 +125,26 @@ SERIAL_ONLY_CASES = [
 ]
 
 
+def unexplained_launcher_lines(stderr, program):
+    """Lines that are not the program's and do not look like the MPI launcher's: Open MPI
+    prints help blocks between dashed rules and "[host:pid] ..." log lines; libgomp warns
+    about a malformed OMP_* variable before main(). Everything else is unexplained."""
+    stray = []
+    in_block = False
+    for line in stderr.splitlines():
+        if line.startswith("-" * 20):
+            in_block = not in_block
+            continue
+        if in_block or not line.strip() or line.startswith(f"{program}: error:") or line.startswith("libgomp:"):
+            continue
+        if line.startswith("Invalid value for environment variable OMP_"):
+            continue  # libgomp's, split from its "libgomp: " prefix when ranks write at once
+        if line.startswith("[") and "]" in line:
+            continue
+        stray.append(line)
+    return stray
+
+
 def snapshot(directory):
     state = {}
     for name in sorted(os.listdir(directory)):
@@ -98,13 +156,15 @@ def snapshot(directory):
 def check(case, ranks):
     program, args, needle, env = case
     failures = []
-    with tempfile.TemporaryDirectory() as work:
+    with tempfile.TemporaryDirectory(prefix="parscale-cli-") as work:
+        work_token = os.path.basename(work)
         with open(os.path.join(work, EXISTING), "w") as handle:
             handle.write("not,a,parscale,header\n1,2,3,4\n")
         before = snapshot(work)
         result = run(program, args, ranks=ranks, env=env, cwd=work)
         after = snapshot(work)
     error_lines = [line for line in result.stderr.splitlines() if line.startswith(f"{program}: error:")]
+    own = [line for line in result.stderr.splitlines() if line.startswith(f"{program}:")]
     label = f"{program} {' '.join(args)}" + (f" [{env}]" if env else "")
     if result.returncode != 2:
         failures.append(f"{label}: exit code {result.returncode}, expected 2; stderr: {result.stderr.strip()}")
@@ -116,6 +176,16 @@ def check(case, ranks):
     own_lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("libgomp:")]
     if ranks is None and own_lines != error_lines[:1]:
         failures.append(f"{label}: stderr has more than the error line: {result.stderr.strip()}")
+    if ranks is not None:
+        # Under mpiexec only the launcher may add text, and only its own kind of text.
+        if own != error_lines[:1]:
+            failures.append(f"{label}: the program printed more than its one error line: {own}")
+        stray = unexplained_launcher_lines(result.stderr, program)
+        if stray:
+            failures.append(f"{label}: stderr lines that are neither the error nor the launcher's: {stray}")
+        leftovers = processes_with(work_token)
+        if leftovers:
+            failures.append(f"{label}: processes still running after mpiexec returned: {leftovers}")
     if result.stdout.strip():
         failures.append(f"{label}: stdout not empty: {result.stdout.strip()}")
     if before != after:
@@ -130,12 +200,15 @@ def main():
     ranks = None if options.launch == "serial" else 3
     cases = CASES + (SERIAL_ONLY_CASES if ranks is None else MPI_ONLY_CASES)
     failures = []
+    failed_cases = 0
     for case in cases:
-        failures += check(case, ranks)
+        case_failures = check(case, ranks)
+        failed_cases += 1 if case_failures else 0
+        failures += case_failures
     for failure in failures:
         print("FAIL", failure)
-    print(f"{len(cases) - len({f.split(':')[0] for f in failures})} passed, "
-          f"{len({f.split(':')[0] for f in failures})} failed")
+    print(f"{len(cases) - failed_cases} passed, {failed_cases} failed ({len(cases)} bad inputs, "
+          f"{'serial' if ranks is None else f'mpiexec -n {ranks}'})")
     return 1 if failures else 0
 
 

@@ -23,3 +23,23 @@ def run(program, args, ranks=None, env=None, timeout=120, cwd=None):
         full_env.update(env)
     command = launcher(ranks) + [os.path.join(BIN_DIR, program)] + list(args)
     return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd)
+
+
+def processes_with(token):
+    """PIDs of live processes whose command line or working directory contains `token`:
+    tests tag their runs (a unique directory or label) and call this to find leftovers."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read().decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as handle:
+                state = handle.read().rsplit(")", 1)[1].split()[0]
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+        except OSError:
+            continue
+        if state != "Z" and (token in cmdline or token in cwd):
+            found.append(int(entry))
+    return found

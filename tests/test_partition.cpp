@@ -3,8 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "driver.hpp"
+#include "executor.hpp"
 
 namespace parscale {
 namespace {
@@ -59,6 +64,53 @@ TEST(Partition, SafeAtTwoToThe62) {
   }
 }
 
+TEST(Partition, OddRankCountsAndMoreRanksThanBlocks) {
+  for (std::uint64_t blocks : {1ULL, 2ULL, 4ULL, 9ULL, 10ULL}) {
+    for (int ranks : {3, 5, 9, 11, 15, 17, 31}) {
+      expect_block_partition(blocks, ranks);
+      expect_cyclic_partition(blocks, ranks);
+      int idle = 0;
+      for (int r = 0; r < ranks; ++r) {
+        idle += block_share(blocks, r, ranks).count == 0 ? 1 : 0;
+      }
+      // More ranks than blocks: exactly the surplus ranks get nothing, and they are not an error.
+      EXPECT_EQ(idle, blocks < static_cast<std::uint64_t>(ranks) ? ranks - static_cast<int>(blocks) : 0);
+    }
+  }
+}
+
+// The executor's index arithmetic at the supported maximum: work 2^62 (and odd sizes near
+// it) cut into 2^16-index blocks. The ranges of the last blocks are computed, not run.
+TEST(Partition, BlockRangesNearTwoToThe62) {
+  const std::uint64_t block_size = std::uint64_t{1} << 16;
+  const std::uint64_t huge = std::uint64_t{1} << 62;
+  for (std::uint64_t work : {huge, huge - 1, huge + 1, huge - block_size + 1, huge + block_size - 1}) {
+    const std::uint64_t blocks = block_count(work, block_size);
+    ASSERT_GE(blocks * block_size, work);
+    ASSERT_LT((blocks - 1) * block_size, work);
+    std::uint64_t expected_begin = (blocks - 3) * block_size;
+    for (std::uint64_t block = blocks - 3; block < blocks; ++block) {
+      const IndexRange range = block_range(work, block_size, block);
+      EXPECT_EQ(range.begin, expected_begin) << work << " block " << block;
+      EXPECT_GT(range.end, range.begin);
+      EXPECT_LE(range.end - range.begin, block_size);
+      expected_begin = range.end;
+    }
+    EXPECT_EQ(expected_begin, work) << "the last block ends exactly at work_size " << work;
+    // The last rank's share under both distributions, for odd rank counts, ends in range.
+    for (int ranks : {3, 7, 1023, 65537}) {
+      const BlockSequence last = block_share(blocks, ranks - 1, ranks);
+      EXPECT_EQ(block_range(work, block_size, last.first + last.count - 1).end, work);
+      const BlockSequence cyclic = cyclic_share(blocks, ranks - 1, ranks);
+      EXPECT_LE(block_range(work, block_size, cyclic.at(cyclic.count - 1)).end, work);
+    }
+  }
+  // Block size 1 at 2^62: every index is a block.
+  const IndexRange last = block_range(huge, 1, huge - 1);
+  EXPECT_EQ(last.begin, huge - 1);
+  EXPECT_EQ(last.end, huge);
+}
+
 TEST(Partition, DynamicChunkIsPositive) {
   EXPECT_GE(dynamic_chunk(0, 4, 1, 0), 1U);
   EXPECT_GE(dynamic_chunk(400, 2, 1, 0), 1U);
@@ -72,6 +124,42 @@ TEST(Partition, SummaryPicksMedianRepetition) {
   EXPECT_EQ(summary.max, 3.0);
   EXPECT_EQ(summary.median_index, 2U);
   EXPECT_EQ(summarize({1.0, 2.0}).median, 1.5);
+}
+
+// A kernel that throws on one block: the exception must come out of the executor (and so
+// reach run_program's MPI_Abort), not end the process in std::terminate.
+struct ThrowingKernel {
+  using Partial = std::uint64_t;
+  using Value = std::uint64_t;
+  std::uint64_t bad_block = 5;
+  [[nodiscard]] std::string name() const { return "throwing"; }
+  [[nodiscard]] std::uint64_t work_size() const { return 64; }
+  [[nodiscard]] std::uint64_t block_size() const { return 1; }
+  [[nodiscard]] std::string work_unit() const { return "blocks"; }
+  [[nodiscard]] Partial compute(std::uint64_t begin, std::uint64_t end) const {
+    if (begin == bad_block) {
+      throw std::runtime_error("block failed");
+    }
+    return end - begin;
+  }
+  static Partial identity() { return 0; }
+  static Partial combine(const Partial& a, const Partial& b) { return a + b; }
+  [[nodiscard]] Value finalize(const Partial& total) const { return total; }
+  [[nodiscard]] Verdict verdict(const Value& /*value*/) const { return {}; }
+  void describe(nlohmann::json& /*parameters*/) const {}
+};
+
+TEST(Executor, ExceptionInsideOpenMPLoopIsRethrown) {
+  const ThrowingKernel kernel;
+  for (const ScheduleKind kind :
+       {ScheduleKind::static_block, ScheduleKind::cyclic, ScheduleKind::dynamic, ScheduleKind::guided}) {
+    for (const bool use_openmp : {false, true}) {
+      Schedule schedule;
+      schedule.kind = kind;
+      BlockExecutor<ThrowingKernel> executor(kernel, use_openmp, 2, schedule, 0, 1);
+      EXPECT_THROW(executor.run(BlockSequence{0, 1, 64}), std::runtime_error);
+    }
+  }
 }
 
 }  // namespace
