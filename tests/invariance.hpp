@@ -4,6 +4,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <vector>
 
 #include "driver.hpp"
@@ -36,6 +37,59 @@ inline std::vector<Schedule> all_schedules() {
 
 inline std::vector<Distribution> all_distributions() {
   return {Distribution::block, Distribution::cyclic, Distribution::dynamic};
+}
+
+inline std::string describe(const ExecutionPlan& plan) {
+  return fmt::format("{} threads {} schedule {} distribution {}", to_string(plan.model), plan.threads,
+                     to_string(plan.schedule), to_string(plan.distribution));
+}
+
+// One process: OpenMP with 1-3 threads under every schedule.
+inline std::vector<ExecutionPlan> openmp_plans() {
+  std::vector<ExecutionPlan> plans;
+  for (int threads = 1; threads <= 3; ++threads) {
+    for (const Schedule schedule : all_schedules()) {
+      ExecutionPlan plan;
+      plan.model = Model::openmp;
+      plan.threads = threads;
+      plan.schedule = schedule;
+      plans.push_back(plan);
+    }
+  }
+  return plans;
+}
+
+// A team of ranks: every distribution, 1 thread per rank (mpi) or 2-3 (hybrid), every schedule.
+inline std::vector<ExecutionPlan> team_plans() {
+  std::vector<ExecutionPlan> plans;
+  for (const Distribution distribution : all_distributions()) {
+    for (ExecutionPlan plan : openmp_plans()) {
+      plan.model = plan.threads == 1 ? Model::mpi : Model::hybrid;
+      plan.distribution = distribution;
+      plans.push_back(plan);
+    }
+  }
+  return plans;
+}
+
+// The property every kernel must have: every plan gives the serial driver's exact result,
+// and every worker reports its statistics. Checked on rank 0 (the only one with the total).
+template <Kernel K, class Team>
+void expect_serial_bits_for_every_plan(const K& kernel, Team& team, const std::vector<ExecutionPlan>& plans) {
+  const std::string expected = serial_result(kernel);
+  for (const ExecutionPlan& plan : plans) {
+    const auto run = run_once(kernel, plan, team);
+    if (team.rank() == 0) {
+      EXPECT_EQ(result_text(kernel, run.total), expected) << kernel.name() << ": " << describe(plan);
+      EXPECT_EQ(run.workers.size(), static_cast<std::size_t>(team.size() * plan.threads)) << describe(plan);
+    }
+  }
+}
+
+template <Kernel K>
+void expect_serial_bits_for_every_openmp_plan(const K& kernel) {
+  LocalTeam alone;
+  expect_serial_bits_for_every_plan(kernel, alone, openmp_plans());
 }
 
 }  // namespace parscale::testing

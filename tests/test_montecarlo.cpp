@@ -242,19 +242,8 @@ TEST(MonteCarlo, BlockModeSplitAndCombineIsExact) {
 }
 
 TEST(MonteCarlo, BlockModeHitsAreIdenticalForEveryThreadCountAndSchedule) {
-  const MonteCarloPi kernel(7 * MonteCarloPi::samples_per_block + 12345, 5, StreamMode::block);
-  const std::string expected = testing::serial_result(kernel);
-  for (int threads = 1; threads <= 3; ++threads) {
-    for (const Schedule schedule : testing::all_schedules()) {
-      LocalTeam alone;
-      ExecutionPlan plan;
-      plan.model = Model::openmp;
-      plan.threads = threads;
-      plan.schedule = schedule;
-      EXPECT_EQ(testing::result_text(kernel, run_once(kernel, plan, alone).total), expected)
-          << threads << " threads, " << to_string(schedule);
-    }
-  }
+  testing::expect_serial_bits_for_every_openmp_plan(
+      MonteCarloPi(7 * MonteCarloPi::samples_per_block + 12345, 5, StreamMode::block));
 }
 
 TEST(MonteCarlo, RankModeGivesEachThreadItsOwnStream) {

@@ -14,25 +14,7 @@ using testing::world;
 
 template <Kernel K>
 void expect_serial_result_everywhere(const K& kernel) {
-  const std::string expected = testing::serial_result(kernel);
-  for (const Distribution distribution : testing::all_distributions()) {
-    for (int threads = 1; threads <= 3; ++threads) {
-      for (const Schedule schedule : testing::all_schedules()) {
-        ExecutionPlan plan;
-        plan.model = threads == 1 ? Model::mpi : Model::hybrid;
-        plan.threads = threads;
-        plan.schedule = schedule;
-        plan.distribution = distribution;
-        const auto run = run_once(kernel, plan, world());
-        if (world().rank() == 0) {
-          EXPECT_EQ(testing::result_text(kernel, run.total), expected)
-              << kernel.name() << " " << to_string(distribution) << " threads " << threads << " schedule "
-              << to_string(schedule);
-          ASSERT_EQ(run.workers.size(), static_cast<std::size_t>(world().size() * threads));
-        }
-      }
-    }
-  }
+  testing::expect_serial_bits_for_every_plan(kernel, world(), testing::team_plans());
 }
 
 TEST(MpiPrimes, TrialChecksumIsTheSameForEveryDecomposition) {

@@ -13,25 +13,8 @@ using testing::world;
 
 TEST(MpiSimpson, EveryDistributionAndThreadCountGivesSerialBits) {
   // 3 blocks per rank at most for np 4, plus a ragged last block.
-  const SimpsonPi kernel(3 * SimpsonPi::points_per_block + 1000);
-  const std::string expected = testing::serial_result(kernel);
-  for (const Distribution distribution : testing::all_distributions()) {
-    for (int threads = 1; threads <= 3; ++threads) {
-      for (const Schedule schedule : testing::all_schedules()) {
-        ExecutionPlan plan;
-        plan.model = threads == 1 ? Model::mpi : Model::hybrid;
-        plan.threads = threads;
-        plan.schedule = schedule;
-        plan.distribution = distribution;
-        const auto run = run_once(kernel, plan, world());
-        if (world().rank() == 0) {
-          EXPECT_EQ(testing::result_text(kernel, run.total), expected)
-              << to_string(distribution) << " threads " << threads << " schedule " << to_string(schedule);
-          ASSERT_EQ(run.workers.size(), static_cast<std::size_t>(world().size() * threads));
-        }
-      }
-    }
-  }
+  testing::expect_serial_bits_for_every_plan(SimpsonPi(3 * SimpsonPi::points_per_block + 1000), world(),
+                                             testing::team_plans());
 }
 
 TEST(MpiSimpson, LargeProblemMatchesSerialBits) {

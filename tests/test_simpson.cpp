@@ -62,19 +62,7 @@ TEST(Simpson, RejectsOddZeroAndTooLargeIntervalCounts) {
 }
 
 TEST(Simpson, BitIdenticalForEveryThreadCountAndSchedule) {
-  const SimpsonPi kernel(7 * SimpsonPi::points_per_block + 12346);
-  const std::string expected = testing::serial_result(kernel);
-  for (int threads = 1; threads <= 3; ++threads) {
-    for (const Schedule schedule : testing::all_schedules()) {
-      LocalTeam alone;
-      ExecutionPlan plan;
-      plan.model = Model::openmp;
-      plan.threads = threads;
-      plan.schedule = schedule;
-      EXPECT_EQ(testing::result_text(kernel, run_once(kernel, plan, alone).total), expected)
-          << threads << " threads, " << to_string(schedule);
-    }
-  }
+  testing::expect_serial_bits_for_every_openmp_plan(SimpsonPi(7 * SimpsonPi::points_per_block + 12346));
 }
 
 TEST(Simpson, ReachesTheSimpsonFloorAtOneHundredMillion) {
