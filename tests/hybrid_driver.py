@@ -10,23 +10,10 @@ import subprocess
 import sys
 import tempfile
 
-from program_harness import BIN_DIR, launcher, run
+from program_harness import BIN_DIR, FAILURES, expect, launcher, run, summary_value
 
-FAILURES = []
 SHARE_WARNING = "threads share cores"
 OVERSUBSCRIBED_WARNING = "oversubscribed, so the times do not measure scaling"
-
-
-def expect(condition, message):
-    if not condition:
-        FAILURES.append(message)
-
-
-def summary_value(stdout, key):
-    for line in stdout.splitlines():
-        if line.split("=")[0].strip() == key:
-            return line.split("=", 1)[1].strip()
-    return None
 
 
 def run_mpi(args, ranks, launcher_flags):

@@ -43,3 +43,20 @@ def processes_with(token):
         if state != "Z" and (token in cmdline or token in cwd):
             found.append(int(entry))
     return found
+
+
+FAILURES = []
+
+
+def expect(condition, message):
+    """Records a failed check and goes on, so one run reports every failure."""
+    if not condition:
+        FAILURES.append(message)
+
+
+def summary_value(stdout, key):
+    """The value of a `key = value` line of a program's summary, or None."""
+    for line in stdout.splitlines():
+        if line.split("=")[0].strip() == key:
+            return line.split("=", 1)[1].strip()
+    return None

@@ -7,21 +7,7 @@ import os
 import sys
 import tempfile
 
-from program_harness import run
-
-FAILURES = []
-
-
-def expect(condition, message):
-    if not condition:
-        FAILURES.append(message)
-
-
-def summary_value(stdout, key):
-    for line in stdout.splitlines():
-        if line.split("=")[0].strip() == key:
-            return line.split("=", 1)[1].strip()
-    return None
+from program_harness import FAILURES, expect, run, summary_value
 
 
 def main():
