@@ -76,22 +76,24 @@ inline std::uint64_t set_bit_index_sum(std::uint64_t word) {
          32 * static_cast<std::uint64_t>(std::popcount(word & kIndexBit5));
 }
 
-// `rounds` rounds of eight consecutive multiples, for bit % 8 == R and step % 8 == Q.
+// Rounds of eight consecutive multiples, for bit % 8 == R and step % 8 == Q, while the
+// round's first byte is below `stop`; returns the first byte of the next round.
 // Multiple k of a round lies in byte k*(step/8) + (R + k Q)/8 at bit (R + k Q) % 8: the
 // masks and byte adjustments are constants, so the loop keeps a pointer, step/8 and its
 // odd multiples in registers and does one read-modify-write per crossing.
 template <unsigned R, unsigned Q>
-void cross_off_rounds(std::uint8_t* at, std::uint64_t step, std::uint64_t rounds) {
+std::uint8_t* cross_off_rounds(std::uint8_t* at, std::uint64_t step, const std::uint8_t* stop) {
   const std::uint64_t p8 = step >> 3;
-  for (std::uint64_t r = 0; r < rounds; ++r) {
+  while (at < stop) {
     [&]<std::size_t... K>(std::index_sequence<K...>) {
       ((at[K * p8 + ((R + K * Q) >> 3)] &= static_cast<std::uint8_t>(~(1U << ((R + K * Q) & 7)))), ...);
     }(std::make_index_sequence<8>{});
     at += step;
   }
+  return at;
 }
 
-using CrossOffRounds = void (*)(std::uint8_t*, std::uint64_t, std::uint64_t);
+using CrossOffRounds = std::uint8_t* (*)(std::uint8_t*, std::uint64_t, const std::uint8_t*);
 
 template <std::size_t... I>
 constexpr std::array<CrossOffRounds, 64> make_cross_off_table(std::index_sequence<I...>) {
@@ -106,10 +108,14 @@ inline std::uint64_t cross_off(std::uint8_t* bytes, std::uint64_t bit, std::uint
     return bit;
   }
   const std::uint64_t unroll_end = bits > 7 * step ? bits - 7 * step : 0;
+  const std::uint64_t r = bit & 7;
   if (bit < unroll_end) {
-    const std::uint64_t rounds = (unroll_end - bit + 8 * step - 1) / (8 * step);
-    kCrossOffRounds[(bit & 7) * 8 + (step & 7)](bytes + (bit >> 3), step, rounds);
-    bit += rounds * 8 * step;
+    // A round starting at bit 8a + r is whole iff 8a + r < unroll_end: stop at byte
+    // ceil((unroll_end - r) / 8). A pointer compare instead of dividing for a round count:
+    // the division was the largest single cost of the small primes (one per prime per piece).
+    const std::uint8_t* stop = bytes + (unroll_end - r + 7) / 8;
+    const std::uint8_t* at = kCrossOffRounds[r * 8 + (step & 7)](bytes + (bit >> 3), step, stop);
+    bit = static_cast<std::uint64_t>(at - bytes) * 8 + r;
   }
   for (; bit < bits; bit += step) {
     bytes[bit >> 3] &= static_cast<std::uint8_t>(~(1U << (bit & 7)));
@@ -181,7 +187,10 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
     }
     // Byte i, bit b stands for (a number congruent to) 16 i + 2 b + 1, i.e. bit index
     // j = 8 i + b stands for 2 j + 1: the odd multiples of p are j = (p - 1) / 2 + k p.
-    pattern.bytes.assign(pattern.period + segment_bytes_, 0xFF);
+    // Patterns are applied one L1 piece at a time, so a window is at most a piece long:
+    // a period + one piece keeps all four patterns (~270 KB) in L2 next to the segment;
+    // period + segment (~1.2 MB) spilled to the L3 that both cores share.
+    pattern.bytes.assign(pattern.period + std::min(segment_bytes_, kPieceBytes), 0xFF);
     for (const std::uint32_t p : group) {
       if (p != 0) {
         cross_off(pattern.bytes.data(), (p - 1) / 2, p, pattern.bytes.size() * 8);

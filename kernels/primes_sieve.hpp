@@ -69,7 +69,7 @@ class PrimeSieveSum {
  private:
   struct Pattern {
     std::uint64_t period = 0;        // bytes
-    std::vector<std::uint8_t> bytes;  // period + one segment, so any window is contiguous
+    std::vector<std::uint8_t> bytes;  // period + one piece, so any piece's window is contiguous
   };
 
   void sieve_segment(std::uint8_t* bytes, std::uint64_t segment_low, std::uint64_t byte_count) const;
