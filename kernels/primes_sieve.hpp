@@ -4,7 +4,7 @@
 // (its length depends on N only). compute(low, high) sieves [low, high) in cache-sized
 // segments of an odd-only bit array (bit j of a segment starting at even s is s + 2j + 1):
 //   * multiples of 3..47 are removed by ANDing precomputed periodic byte patterns;
-//   * small primes (8+ hits per L1-sized piece) cross off piece by piece while it is in L1,
+//   * small primes (64+ hits per L1-sized piece) cross off piece by piece while it is in L1,
 //     with an 8-way unrolled byte loop whose masks are compile-time constants;
 //   * medium primes (step < one segment) cross off over the whole L2-sized segment;
 //   * large primes (step >= one segment, at most one hit per segment) wait in per-segment
@@ -69,7 +69,7 @@ class PrimeSieveSum {
  private:
   struct Pattern {
     std::uint64_t period = 0;        // bytes
-    std::vector<std::uint8_t> bytes;  // period + one segment, so any window is contiguous
+    std::vector<std::uint8_t> bytes;  // period + one piece, so any piece's window is contiguous
   };
 
   void sieve_segment(std::uint8_t* bytes, std::uint64_t segment_low, std::uint64_t byte_count) const;
