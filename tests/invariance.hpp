@@ -72,6 +72,18 @@ inline std::vector<ExecutionPlan> team_plans() {
   return plans;
 }
 
+// A team of ranks, one thread each, under every distribution.
+inline std::vector<ExecutionPlan> mpi_plans() {
+  std::vector<ExecutionPlan> plans;
+  for (const Distribution distribution : all_distributions()) {
+    ExecutionPlan plan;
+    plan.model = Model::mpi;
+    plan.distribution = distribution;
+    plans.push_back(plan);
+  }
+  return plans;
+}
+
 // The property every kernel must have: every plan gives the serial driver's exact result,
 // and every worker reports its statistics. Checked on rank 0 (the only one with the total).
 template <Kernel K, class Team>

@@ -18,28 +18,12 @@ TEST(MpiSimpson, EveryDistributionAndThreadCountGivesSerialBits) {
 }
 
 TEST(MpiSimpson, LargeProblemMatchesSerialBits) {
-  const SimpsonPi kernel(20'000'000);
-  const std::string expected = testing::serial_result(kernel);
-  ExecutionPlan plan;
-  plan.model = Model::mpi;
-  const auto run = run_once(kernel, plan, world());
-  if (world().rank() == 0) {
-    EXPECT_EQ(testing::result_text(kernel, run.total), expected);
-  }
+  testing::expect_serial_bits_for_every_plan(SimpsonPi(20'000'000), world(), testing::mpi_plans());
 }
 
 TEST(MpiSimpson, MoreRanksThanBlocks) {
-  const SimpsonPi kernel(100);  // one block: every rank but one has nothing to do
-  const std::string expected = testing::serial_result(kernel);
-  for (const Distribution distribution : testing::all_distributions()) {
-    ExecutionPlan plan;
-    plan.model = Model::mpi;
-    plan.distribution = distribution;
-    const auto run = run_once(kernel, plan, world());
-    if (world().rank() == 0) {
-      EXPECT_EQ(testing::result_text(kernel, run.total), expected) << to_string(distribution);
-    }
-  }
+  // One block: every rank but one has nothing to do.
+  testing::expect_serial_bits_for_every_plan(SimpsonPi(100), world(), testing::mpi_plans());
 }
 
 }  // namespace
