@@ -18,16 +18,107 @@ static_assert(std::endian::native == std::endian::little,
 
 namespace {
 
-// Primes removed by the periodic patterns, grouped so each period stays cache-sized:
-// 3*5*7*11*13 = 15015, 17*19*23 = 7429, 29*31*37 = 33263, 41*43*47 = 82861 bytes.
-constexpr std::array<std::array<std::uint32_t, 5>, 4> kPatternGroups = {{
-    {3, 5, 7, 11, 13},
-    {17, 19, 23, 0, 0},
-    {29, 31, 37, 0, 0},
-    {41, 43, 47, 0, 0},
+// The wheel: the residues mod 30 coprime to 30, one bit each; [8] is the next round's first.
+constexpr std::array<std::uint32_t, 9> kWheel = {1, 7, 11, 13, 17, 19, 23, 29, 31};
+constexpr std::uint64_t kNumbersPerWord = 8 * PrimeSieveSum::kNumbersPerByte;  // 240
+
+// Index in kWheel of each residue mod 30, 8 for residues that share a factor with 30.
+constexpr std::array<std::uint8_t, 30> kWheelIndex = [] {
+  std::array<std::uint8_t, 30> index{};
+  index.fill(8);
+  for (std::uint8_t k = 0; k < 8; ++k) {
+    index[kWheel[k]] = k;
+  }
+  return index;
+}();
+
+// Smallest d >= 0 that makes x + d coprime to 30, by x % 30.
+constexpr std::array<std::uint8_t, 30> kToCoprime = [] {
+  std::array<std::uint8_t, 30> distance{};
+  for (std::uint32_t x = 0; x < 30; ++x) {
+    std::uint32_t d = 0;
+    while (kWheelIndex[(x + d) % 30] == 8) {
+      ++d;
+    }
+    distance[x] = static_cast<std::uint8_t>(d);
+  }
+  return distance;
+}();
+
+// Index of the first bit whose number is >= segment_low + r, by r = 0..29 (never 8: 29 is on the wheel).
+constexpr std::array<std::uint8_t, 30> kFirstBitAtOrAbove = [] {
+  std::array<std::uint8_t, 30> bit{};
+  for (std::uint32_t r = 0; r < 30; ++r) {
+    std::uint8_t k = 0;
+    while (kWheel[k] < r) {
+      ++k;
+    }
+    bit[r] = k;
+  }
+  return bit;
+}();
+
+// A prime p = 30 q + kWheel[R] crosses off p * (30 j + kWheel[k]) = 30 (p j + q kWheel[k]) + kWheel[R] kWheel[k]:
+// byte p j + q kWheel[k] + kRoundByte[R][k], bit kWheelIndex[kWheel[R] kWheel[k] % 30]. Round j covers
+// k = 0..7; its bytes lie within [p j, p j + p).
+constexpr auto kRoundByte = [] {
+  std::array<std::array<std::uint32_t, 9>, 8> byte{};
+  for (std::size_t r = 0; r < 8; ++r) {
+    for (std::size_t k = 0; k < 9; ++k) {
+      byte[r][k] = kWheel[r] * kWheel[k] / 30;
+    }
+  }
+  return byte;
+}();
+constexpr auto kRoundMask = [] {
+  std::array<std::array<std::uint8_t, 8>, 8> mask{};
+  for (std::size_t r = 0; r < 8; ++r) {
+    for (std::size_t k = 0; k < 8; ++k) {
+      mask[r][k] = static_cast<std::uint8_t>(~(1U << kWheelIndex[kWheel[r] * kWheel[k] % 30]));
+    }
+  }
+  return mask;
+}();
+
+// Primes removed by the periodic patterns (beyond 2, 3, 5, which the wheel removes), grouped so
+// each period (the product, in bytes) stays below ~110 KB: about 320 KB in all. A pattern AND
+// costs one load per 64 bytes; the primes it removes would cost 8 / p crossings per byte each.
+constexpr std::size_t kPatternGroupCount = 15;
+constexpr std::array<std::array<std::uint32_t, 4>, kPatternGroupCount> kPatternGroups = {{
+    {7, 11, 13, 17},
+    {19, 23, 29, 0},
+    {31, 37, 41, 0},
+    {43, 47, 53, 0},
+    {59, 61, 0, 0},
+    {67, 71, 0, 0},
+    {73, 79, 0, 0},
+    {83, 89, 0, 0},
+    {97, 101, 0, 0},
+    {103, 107, 0, 0},
+    {109, 113, 0, 0},
+    {127, 131, 0, 0},
+    {137, 139, 0, 0},
+    {149, 151, 0, 0},
+    {157, 163, 0, 0},
 }};
-constexpr std::array<std::uint32_t, 15> kPatternPrimes = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47};
-constexpr std::uint32_t kLargestPatternPrime = 47;
+constexpr std::uint32_t kLargestPatternPrime = 163;
+// Patterns are ANDed a chunk at a time: each pattern holds period + one chunk bytes.
+constexpr std::uint64_t kPatternChunkBytes = 4096;
+
+// 2, 3, 5 and the pattern primes: the patterns clear their own bits, so they are counted apart.
+constexpr auto kPatternPrimes = [] {
+  std::array<std::uint32_t, 38> primes{2, 3, 5};
+  std::size_t next = 3;
+  for (const auto& group : kPatternGroups) {
+    for (const std::uint32_t p : group) {
+      if (p != 0) {
+        primes[next++] = p;
+      }
+    }
+  }
+  return primes;
+}();
+static_assert(kPatternPrimes.back() == kLargestPatternPrime, "every pattern prime is listed once");
 
 std::uint64_t isqrt(std::uint64_t n) {
   auto root = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(n)));
@@ -60,68 +151,118 @@ std::vector<std::uint32_t> odd_primes_up_to(std::uint64_t bound) {
   return primes;
 }
 
-// Sum of the indices of the set bits of `word`.
-inline std::uint64_t set_bit_index_sum(std::uint64_t word) {
-  constexpr std::uint64_t kIndexBit0 = 0xAAAA'AAAA'AAAA'AAAAULL;
-  constexpr std::uint64_t kIndexBit1 = 0xCCCC'CCCC'CCCC'CCCCULL;
-  constexpr std::uint64_t kIndexBit2 = 0xF0F0'F0F0'F0F0'F0F0ULL;
-  constexpr std::uint64_t kIndexBit3 = 0xFF00'FF00'FF00'FF00ULL;
-  constexpr std::uint64_t kIndexBit4 = 0xFFFF'0000'FFFF'0000ULL;
-  constexpr std::uint64_t kIndexBit5 = 0xFFFF'FFFF'0000'0000ULL;
-  return static_cast<std::uint64_t>(std::popcount(word & kIndexBit0)) +
-         2 * static_cast<std::uint64_t>(std::popcount(word & kIndexBit1)) +
-         4 * static_cast<std::uint64_t>(std::popcount(word & kIndexBit2)) +
-         8 * static_cast<std::uint64_t>(std::popcount(word & kIndexBit3)) +
-         16 * static_cast<std::uint64_t>(std::popcount(word & kIndexBit4)) +
-         32 * static_cast<std::uint64_t>(std::popcount(word & kIndexBit5));
+// A prime's place in its crossing off: the byte of its next multiple (relative to the
+// current piece or segment) and the wheel index of that multiple's multiplier, packed as
+// byte << 3 | index so that moving to the next piece is one subtraction.
+using WheelPosition = std::uint64_t;
+constexpr WheelPosition make_position(std::uint64_t byte, unsigned k) { return byte << 3 | k; }
+
+// Crosses off crossing J (at byte `at`) of a partial round; when `at` is at or past `end`,
+// returns its position instead (never 0: end > 0), the place to resume from.
+template <unsigned R, unsigned J>
+[[gnu::always_inline]] inline WheelPosition cross_or_stop(std::uint8_t* bytes, std::int64_t at, std::int64_t end) {
+  if (at >= end) {
+    return make_position(static_cast<std::uint64_t>(at), J);
+  }
+  bytes[at] &= kRoundMask[R][J];
+  return 0;
 }
 
-// Rounds of eight consecutive multiples, for bit % 8 == R and step % 8 == Q, while the
-// round's first byte is below `stop`; returns the first byte of the next round.
-// Multiple k of a round lies in byte k*(step/8) + (R + k Q)/8 at bit (R + k Q) % 8: the
-// masks and byte adjustments are constants, so the loop keeps a pointer, step/8 and its
-// odd multiples in registers and does one read-modify-write per crossing.
-template <unsigned R, unsigned Q>
-std::uint8_t* cross_off_rounds(std::uint8_t* at, std::uint64_t step, const std::uint8_t* stop) {
-  const std::uint64_t p8 = step >> 3;
-  while (at < stop) {
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-      ((at[K * p8 + ((R + K * Q) >> 3)] &= static_cast<std::uint8_t>(~(1U << ((R + K * Q) & 7)))), ...);
-    }(std::make_index_sequence<8>{});
-    at += step;
+// Crosses off the multiples of p = 30 q + kWheel[R] from `position` below byte_count; returns
+// the position of the first multiple at or past byte_count. Round by round: a round's eight
+// offsets stay in registers and its masks are immediates, so a whole round is eight
+// read-modify-writes; a partial round (the first and the last) checks each crossing.
+// (A plain function over the pack, not a lambda capturing by reference: byte stores may alias
+// anything, so captured variables were reloaded from memory at every crossing.)
+template <unsigned R, std::size_t... K>
+WheelPosition cross_off_wheel(std::uint8_t* const bytes, const std::uint64_t byte_count, const std::uint64_t p,
+                              const WheelPosition position, std::index_sequence<K...> /*crossings*/) {
+  if ((position >> 3) >= byte_count) {
+    return position;
   }
-  return at;
+  const auto q = static_cast<std::int64_t>(p / 30);
+  const auto step = static_cast<std::int64_t>(p);
+  const auto end = static_cast<std::int64_t>(byte_count);
+  const std::array<std::int64_t, 8> offsets = {(q * kWheel[K] + kRoundByte[R][K])...};
+  auto k = static_cast<unsigned>(position & 7);
+  // base may be negative (a round that began before this piece); every byte it touches is inside.
+  std::int64_t base = static_cast<std::int64_t>(position >> 3) - offsets[k];
+  const std::int64_t stop = end - offsets[7];  // a round from base < stop is whole
+  for (;;) {
+    switch (k) {  // the rest of a partial round: the first crossing past the end returns
+      case 0: if (const auto past = cross_or_stop<R, 0>(bytes, base + offsets[0], end)) return past; [[fallthrough]];
+      case 1: if (const auto past = cross_or_stop<R, 1>(bytes, base + offsets[1], end)) return past; [[fallthrough]];
+      case 2: if (const auto past = cross_or_stop<R, 2>(bytes, base + offsets[2], end)) return past; [[fallthrough]];
+      case 3: if (const auto past = cross_or_stop<R, 3>(bytes, base + offsets[3], end)) return past; [[fallthrough]];
+      case 4: if (const auto past = cross_or_stop<R, 4>(bytes, base + offsets[4], end)) return past; [[fallthrough]];
+      case 5: if (const auto past = cross_or_stop<R, 5>(bytes, base + offsets[5], end)) return past; [[fallthrough]];
+      case 6: if (const auto past = cross_or_stop<R, 6>(bytes, base + offsets[6], end)) return past; [[fallthrough]];
+      default: if (const auto past = cross_or_stop<R, 7>(bytes, base + offsets[7], end)) return past;
+    }
+    k = 0;
+    for (base += step; base < stop; base += step) {
+      ((bytes[base + offsets[K]] &= kRoundMask[R][K]), ...);
+    }
+  }
 }
 
-using CrossOffRounds = std::uint8_t* (*)(std::uint8_t*, std::uint64_t, const std::uint8_t*);
-
-template <std::size_t... I>
-constexpr std::array<CrossOffRounds, 64> make_cross_off_table(std::index_sequence<I...>) {
-  return {&cross_off_rounds<static_cast<unsigned>(I / 8), static_cast<unsigned>(I % 8)>...};
+template <unsigned R>
+WheelPosition cross_off_wheel(std::uint8_t* bytes, std::uint64_t byte_count, std::uint64_t p, WheelPosition position) {
+  return cross_off_wheel<R>(bytes, byte_count, p, position, std::make_index_sequence<8>{});
 }
-constexpr std::array<CrossOffRounds, 64> kCrossOffRounds = make_cross_off_table(std::make_index_sequence<64>{});
 
-// Clears bits step apart from `bit` below `bits`; returns the first multiple past the end.
-// Eight consecutive multiples span 8*step bits = step bytes.
-inline std::uint64_t cross_off(std::uint8_t* bytes, std::uint64_t bit, std::uint64_t step, std::uint64_t bits) {
-  if (bit >= bits) {
-    return bit;
-  }
-  const std::uint64_t unroll_end = bits > 7 * step ? bits - 7 * step : 0;
-  const std::uint64_t r = bit & 7;
-  if (bit < unroll_end) {
-    // A round starting at bit 8a + r is whole iff 8a + r < unroll_end: stop at byte
-    // ceil((unroll_end - r) / 8). A pointer compare instead of dividing for a round count:
-    // the division was the largest single cost of the small primes (one per prime per piece).
-    const std::uint8_t* stop = bytes + (unroll_end - r + 7) / 8;
-    const std::uint8_t* at = kCrossOffRounds[r * 8 + (step & 7)](bytes + (bit >> 3), step, stop);
-    bit = static_cast<std::uint64_t>(at - bytes) * 8 + r;
-  }
-  for (; bit < bits; bit += step) {
-    bytes[bit >> 3] &= static_cast<std::uint8_t>(~(1U << (bit & 7)));
-  }
-  return bit;
+using CrossOff = WheelPosition (*)(std::uint8_t*, std::uint64_t, std::uint64_t, WheelPosition);
+constexpr std::array<CrossOff, 8> kCrossOff = {
+    &cross_off_wheel<0>, &cross_off_wheel<1>, &cross_off_wheel<2>, &cross_off_wheel<3>,
+    &cross_off_wheel<4>, &cross_off_wheel<5>, &cross_off_wheel<6>, &cross_off_wheel<7>,
+};
+
+inline WheelPosition cross_off(std::uint8_t* bytes, WheelPosition position, std::uint64_t p, std::uint64_t byte_count) {
+  return kCrossOff[kWheelIndex[p % 30]](bytes, byte_count, p, position);
 }
+
+// Sieving primes grouped by p mod 30, with their positions: each group's loop calls its own
+// cross_off_wheel directly. Calling through a table indexed by the residue of primes in
+// increasing order mispredicted an indirect branch on most of the ~17 million calls below 1e10.
+struct WheelPrimes {
+  std::vector<std::uint32_t> primes;
+  std::vector<WheelPosition> next;
+  std::array<std::size_t, 9> residue_begin{};
+
+  template <typename FirstPosition>
+  WheelPrimes(const std::uint32_t* first, const std::uint32_t* last, FirstPosition first_position)
+      : primes(static_cast<std::size_t>(last - first)), next(primes.size()) {
+    std::array<std::size_t, 9> fill{};
+    for (const std::uint32_t* p = first; p != last; ++p) {
+      ++residue_begin[kWheelIndex[*p % 30] + 1];
+    }
+    for (std::size_t r = 0; r < 8; ++r) {
+      residue_begin[r + 1] += residue_begin[r];
+    }
+    fill = residue_begin;
+    for (const std::uint32_t* p = first; p != last; ++p) {
+      const std::size_t at = fill[kWheelIndex[*p % 30]]++;
+      primes[at] = *p;
+      next[at] = first_position(*p);
+    }
+  }
+
+  // Crosses every prime off bytes [0, byte_count) and moves its position past them.
+  void cross_off_all(std::uint8_t* bytes, std::uint64_t byte_count) {
+    [&]<unsigned... R>(std::integer_sequence<unsigned, R...>) {
+      (cross_off_residue<R>(bytes, byte_count), ...);
+    }(std::make_integer_sequence<unsigned, 8>{});
+  }
+
+ private:
+  template <unsigned R>
+  void cross_off_residue(std::uint8_t* bytes, std::uint64_t byte_count) {
+    const WheelPosition shift = make_position(byte_count, 0);
+    for (std::size_t i = residue_begin[R]; i < residue_begin[R + 1]; ++i) {
+      next[i] = cross_off_wheel<R>(bytes, byte_count, primes[i], next[i]) - shift;
+    }
+  }
+};
 
 // Clears bits [from, to) of `words`.
 void clear_bits(std::uint64_t* words, std::uint64_t from, std::uint64_t to) {
@@ -136,9 +277,71 @@ void clear_bits(std::uint64_t* words, std::uint64_t from, std::uint64_t to) {
   }
 }
 
+// Index of the first bit of a segment whose number is at least segment_low + offset.
+std::uint64_t first_bit_at_or_above(std::uint64_t offset) {
+  return offset / 30 * 8 + kFirstBitAtOrAbove[offset % 30];
+}
+
+// Sum of (number - segment_low) over the set bits of words[0, word_count), and their count.
+// Bit 8 c + k of word w stands for segment_low + 240 w + 30 c + kWheel[k]. Every term is a
+// popcount of a masked word: c = bits 3..5 of the bit index, and kWheel[k] = 1 + 2 v with
+// v = {0, 3, 5, 6, 8, 9, 11, 14}, whose binary digits select the bits in kWheelDigit.
+struct SegmentTotals {
+  std::uint64_t count = 0;
+  std::uint64_t offset_sum = 0;
+};
+SegmentTotals sum_segment(const std::uint64_t* words, std::uint64_t word_count) {
+  constexpr std::uint64_t kByteBit0 = 0xFF00'FF00'FF00'FF00ULL;
+  constexpr std::uint64_t kByteBit1 = 0xFFFF'0000'FFFF'0000ULL;
+  constexpr std::uint64_t kByteBit2 = 0xFFFF'FFFF'0000'0000ULL;
+  constexpr std::uint64_t kWheelDigit0 = 0x6666'6666'6666'6666ULL;  // k = 1, 2, 5, 6
+  constexpr std::uint64_t kWheelDigit1 = 0xCACA'CACA'CACA'CACAULL;  // k = 1, 3, 6, 7
+  constexpr std::uint64_t kWheelDigit2 = 0x8C8C'8C8C'8C8C'8C8CULL;  // k = 2, 3, 7
+  constexpr std::uint64_t kWheelDigit3 = 0xF0F0'F0F0'F0F0'F0F0ULL;  // k = 4, 5, 6, 7
+  std::uint64_t count = 0;
+  std::uint64_t word_weighted = 0;  // sum of w over set bits
+  std::uint64_t byte_sum = 0;       // sum of c
+  std::uint64_t wheel_sum = 0;      // sum of v
+  for (std::uint64_t w = 0; w < word_count; ++w) {
+    const std::uint64_t word = words[w];
+    const auto set = static_cast<std::uint64_t>(std::popcount(word));
+    count += set;
+    word_weighted += w * set;
+    byte_sum += static_cast<std::uint64_t>(std::popcount(word & kByteBit0)) +
+                2 * static_cast<std::uint64_t>(std::popcount(word & kByteBit1)) +
+                4 * static_cast<std::uint64_t>(std::popcount(word & kByteBit2));
+    wheel_sum += static_cast<std::uint64_t>(std::popcount(word & kWheelDigit0)) +
+                 2 * static_cast<std::uint64_t>(std::popcount(word & kWheelDigit1)) +
+                 4 * static_cast<std::uint64_t>(std::popcount(word & kWheelDigit2)) +
+                 8 * static_cast<std::uint64_t>(std::popcount(word & kWheelDigit3));
+  }
+  return {count, kNumbersPerWord * word_weighted + 30 * byte_sum + count + 2 * wheel_sum};
+}
+
+// ANDs the windows into out[0, n): overwriting (the first windows) or into what is there.
+template <bool kOverwrite, std::size_t... K>
+void and_windows(std::uint8_t* out, std::uint64_t n, const std::uint8_t* const* windows, std::index_sequence<K...>) {
+  const std::array<const std::uint8_t*, sizeof...(K)> window = {windows[K]...};
+#pragma omp simd
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto pattern = static_cast<std::uint8_t>((window[K][i] & ...));
+    out[i] = kOverwrite ? pattern : static_cast<std::uint8_t>(out[i] & pattern);
+  }
+}
+
+// Four windows per pass: more input streams per loop stop vectorising cleanly.
+template <std::size_t kFirst>
+void and_all_windows(std::uint8_t* out, std::uint64_t n, const std::uint8_t* const* windows) {
+  constexpr std::size_t kCount = std::min<std::size_t>(4, kPatternGroupCount - kFirst);
+  and_windows<kFirst == 0>(out, n, windows + kFirst, std::make_index_sequence<kCount>{});
+  if constexpr (kFirst + kCount < kPatternGroupCount) {
+    and_all_windows<kFirst + kCount>(out, n, windows);
+  }
+}
+
 struct BucketHit {
   std::uint32_t prime;
-  std::uint32_t bit;  // within the segment the bucket belongs to
+  std::uint32_t position;  // WheelPosition within the segment the bucket belongs to
 };
 
 }  // namespace
@@ -185,37 +388,30 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
     for (const std::uint32_t p : group) {
       pattern.period *= p == 0 ? 1 : p;
     }
-    // Byte i, bit b stands for (a number congruent to) 16 i + 2 b + 1, i.e. bit index
-    // j = 8 i + b stands for 2 j + 1: the odd multiples of p are j = (p - 1) / 2 + k p.
-    // Patterns are applied one L1 piece at a time, so a window is at most a piece long:
-    // a period + one piece keeps all four patterns (~270 KB) in L2 next to the segment;
-    // period + segment (~1.2 MB) spilled to the L3 that both cores share.
-    pattern.bytes.assign(pattern.period + std::min(segment_bytes_, kPieceBytes), 0xFF);
+    pattern.bytes.assign(pattern.period + kPatternChunkBytes, 0xFF);
     for (const std::uint32_t p : group) {
-      if (p != 0) {
-        cross_off(pattern.bytes.data(), (p - 1) / 2, p, pattern.bytes.size() * 8);
+      for (unsigned k = 0; p != 0 && k < 8; ++k) {
+        // Bit k of byte i stands for 30 i + kWheel[k]: p divides it for i = first, first + p, ...
+        std::uint64_t first = 0;
+        while ((30 * first + kWheel[k]) % p != 0) {
+          ++first;
+        }
+        for (std::uint64_t i = first; i < pattern.bytes.size(); i += p) {
+          pattern.bytes[i] &= static_cast<std::uint8_t>(~(1U << k));
+        }
       }
     }
     patterns_.push_back(std::move(pattern));
   }
 }
 
-void PrimeSieveSum::sieve_segment(std::uint8_t* bytes, std::uint64_t segment_low, std::uint64_t byte_count) const {
-  const std::uint64_t first_byte = segment_low / 16;
-  static_assert(kPatternGroups.size() == 4, "one fused pass ANDs exactly four patterns");
-  std::array<const std::uint8_t*, 4> windows{};
-  for (std::size_t g = 0; g < windows.size(); ++g) {
-    windows[g] = patterns_[g].bytes.data() + first_byte % patterns_[g].period;
-  }
-  // One pass writing the piece once, instead of a copy and three read-modify-write passes.
-  const std::uint8_t* __restrict w0 = windows[0];
-  const std::uint8_t* __restrict w1 = windows[1];
-  const std::uint8_t* __restrict w2 = windows[2];
-  const std::uint8_t* __restrict w3 = windows[3];
-  std::uint8_t* __restrict out = bytes;
-#pragma omp simd
-  for (std::uint64_t i = 0; i < byte_count; ++i) {
-    out[i] = static_cast<std::uint8_t>(w0[i] & w1[i] & w2[i] & w3[i]);
+void PrimeSieveSum::presieve(std::uint8_t* bytes, std::uint64_t first_byte, std::uint64_t byte_count) const {
+  std::array<const std::uint8_t*, kPatternGroupCount> windows{};
+  for (std::uint64_t done = 0; done < byte_count; done += kPatternChunkBytes) {
+    for (std::size_t g = 0; g < kPatternGroupCount; ++g) {
+      windows[g] = patterns_[g].bytes.data() + (first_byte + done) % patterns_[g].period;
+    }
+    and_all_windows<0>(bytes + done, std::min(kPatternChunkBytes, byte_count - done), windows.data());
   }
 }
 
@@ -225,51 +421,46 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t low, std::uint64_t h
   if (low >= high) {
     return totals;
   }
-  // The pattern primes (and 2) are cleared by the patterns: count them here.
   for (const std::uint32_t p : kPatternPrimes) {
     if (p >= low && p < high) {
       totals.sum += p;
       ++totals.count;
     }
   }
-  const std::uint64_t segment_bits = segment_bytes_ * 8;
   const std::uint64_t segment_span = segment_numbers();
-  const std::uint64_t start = low & ~std::uint64_t{127};  // a 64-bit word covers 128 numbers
-  const std::uint64_t end = high + (128 - high % 128) % 128;
+  const std::uint64_t start = low - low % kNumbersPerWord;
+  const std::uint64_t end = high + (kNumbersPerWord - high % kNumbersPerWord) % kNumbersPerWord;
   const std::uint64_t segments = (end - start + segment_span - 1) / segment_span;
 
   // Sieving primes with p*p < high, split into small (at least 64 hits per L1-sized piece
-  // of a segment: crossed piece by piece while the piece is in L1), medium (several hits
-  // per segment) and large (step of at least a whole segment: buckets). Small stops at
-  // 64 hits, not 8: a prime visited per piece pays its call, round set-up and scalar tail
-  // eight times per segment; with few hits that costs more than crossing the whole
-  // segment from L2 (measured, N = 1e10, in-process A/B: 8 -> 16 hits ~13% faster,
-  // 16 -> 32 ~8%, 32 -> 64 ~3%; 128 was ~3% slower than 32).
+  // of a segment: crossed piece by piece while the piece is in L1), medium (at least 8 hits
+  // per segment: crossed over the whole segment from L2) and large (buckets). Small stops at
+  // 64 hits, not 8: a prime visited per piece pays its call, round set-up and scalar head
+  // and tail once per piece; with few hits that costs more than crossing the whole segment
+  // from L2.
   const std::uint64_t piece_bytes = std::min(segment_bytes_, kPieceBytes);
   const auto root = static_cast<std::uint32_t>(isqrt(high - 1));
   const auto used_end = std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), root);
-  const auto medium_end = std::lower_bound(sieving_primes_.begin(), used_end, segment_bits);
-  const auto small_end = std::lower_bound(sieving_primes_.begin(), medium_end, piece_bytes / 8);
+  const auto medium_end = std::upper_bound(sieving_primes_.begin(), used_end, segment_bytes_);
+  const auto small_end = std::upper_bound(sieving_primes_.begin(), medium_end, piece_bytes / 8);
   const auto medium_count = static_cast<std::size_t>(medium_end - sieving_primes_.begin());
   const auto small_count = static_cast<std::size_t>(small_end - sieving_primes_.begin());
 
-  // Bit index (from `start`) of each prime's first odd multiple >= max(p^2, start).
-  auto first_multiple_bit = [start](std::uint64_t p) {
-    std::uint64_t m = std::max(p * p, (start + p - 1) / p * p);
-    if (m % 2 == 0) {
-      m += p;
-    }
-    return (m - start - 1) / 2;
+  // Position (from `start`) of each prime's first multiple >= max(p^2, start) coprime to 30.
+  auto first_position = [start](std::uint64_t p) {
+    std::uint64_t multiplier = std::max(p, (start + p - 1) / p);
+    multiplier += kToCoprime[multiplier % 30];
+    return make_position((p * multiplier - start) / 30, kWheelIndex[multiplier % 30]);
   };
-  std::vector<std::uint64_t> next_bit(medium_count);
-  for (std::size_t i = 0; i < medium_count; ++i) {
-    next_bit[i] = first_multiple_bit(sieving_primes_[i]);
-  }
+  WheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
+  WheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
   std::vector<std::vector<BucketHit>> buckets(segments);
   for (auto it = medium_end; it != used_end; ++it) {
-    const std::uint64_t bit = first_multiple_bit(*it);
-    if (bit / segment_bits < segments) {
-      buckets[bit / segment_bits].push_back({*it, static_cast<std::uint32_t>(bit % segment_bits)});
+    const WheelPosition position = first_position(*it);
+    const std::uint64_t segment = (position >> 3) / segment_bytes_;
+    if (segment < segments) {
+      const WheelPosition within = position - make_position(segment * segment_bytes_, 0);
+      buckets[segment].push_back({*it, static_cast<std::uint32_t>(within)});
     }
   }
 
@@ -278,52 +469,38 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t low, std::uint64_t h
   for (std::uint64_t s = 0; s < segments; ++s) {
     const std::uint64_t segment_low = start + s * segment_span;
     const std::uint64_t segment_end = std::min(segment_low + segment_span, end);
-    const std::uint64_t byte_count = (segment_end - segment_low) / 16;
-    const std::uint64_t bits = byte_count * 8;
+    const std::uint64_t byte_count = (segment_end - segment_low) / 30;
     for (std::uint64_t piece = 0; piece < byte_count; piece += piece_bytes) {
-      const std::uint64_t piece_bits = std::min(piece_bytes, byte_count - piece) * 8;
+      const std::uint64_t piece_byte_count = std::min(piece_bytes, byte_count - piece);
       std::uint8_t* piece_start = bytes + piece;
-      sieve_segment(piece_start, segment_low + 16 * piece, piece_bits / 8);
-      for (std::size_t i = 0; i < small_count; ++i) {
-        next_bit[i] = cross_off(piece_start, next_bit[i], sieving_primes_[i], piece_bits) - piece_bits;
-      }
+      presieve(piece_start, segment_low / 30 + piece, piece_byte_count);
+      small.cross_off_all(piece_start, piece_byte_count);
     }
-    for (std::size_t i = small_count; i < medium_count; ++i) {
-      next_bit[i] = cross_off(bytes, next_bit[i], sieving_primes_[i], bits) - bits;
-    }
+    medium.cross_off_all(bytes, byte_count);
     for (const BucketHit hit : buckets[s]) {
-      if (hit.bit < bits) {
-        bytes[hit.bit >> 3] &= static_cast<std::uint8_t>(~(1U << (hit.bit & 7)));
-      }
-      const std::uint64_t next = std::uint64_t{hit.bit} + hit.prime;
-      const std::uint64_t target = s + next / segment_bits;
-      if (target < segments) {
-        buckets[target].push_back({hit.prime, static_cast<std::uint32_t>(next % segment_bits)});
+      const WheelPosition next_hit = cross_off(bytes, hit.position, hit.prime, byte_count);
+      // Only the last segment can be short, and nothing follows it.
+      const std::uint64_t target = s + (next_hit >> 3) / segment_bytes_;
+      if (target > s && target < segments) {
+        buckets[target].push_back(
+            {hit.prime, static_cast<std::uint32_t>(next_hit - make_position((target - s) * segment_bytes_, 0))});
       }
     }
     std::vector<BucketHit>().swap(buckets[s]);
     // Keep only the numbers in [low, high), and 1 is not a prime.
+    const std::uint64_t bits = byte_count * 8;
     if (low > segment_low) {
-      clear_bits(words.data(), 0, std::min(bits, (low - segment_low) / 2));
+      clear_bits(words.data(), 0, std::min(bits, first_bit_at_or_above(low - segment_low)));
     }
     if (high < segment_end) {
-      clear_bits(words.data(), (high - segment_low) / 2, bits);
+      clear_bits(words.data(), first_bit_at_or_above(high - segment_low), bits);
     }
     if (segment_low == 0) {
       words[0] &= ~std::uint64_t{1};
     }
-    // Set bit j of word w stands for segment_low + 128 w + 2 j + 1.
-    std::uint64_t count = 0;
-    std::uint64_t offset_sum = 0;  // sum of 128 w + 2 j over the set bits (< 2^40 per segment)
-    const std::uint64_t word_count = byte_count / 8;
-    for (std::uint64_t w = 0; w < word_count; ++w) {
-      const std::uint64_t word = words[w];
-      const auto set = static_cast<std::uint64_t>(std::popcount(word));
-      count += set;
-      offset_sum += 128 * w * set + 2 * set_bit_index_sum(word);
-    }
-    totals.count += count;
-    totals.sum += static_cast<uint128>(count) * (segment_low + 1) + offset_sum;
+    const SegmentTotals segment = sum_segment(words.data(), byte_count / 8);
+    totals.count += segment.count;
+    totals.sum += static_cast<uint128>(segment.count) * segment_low + segment.offset_sum;
   }
   return totals;
 }

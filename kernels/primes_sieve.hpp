@@ -2,17 +2,20 @@
 //
 // Work index i is the integer i, i = 0..N-1; a block is a fixed range of whole segments
 // (its length depends on N only). compute(low, high) sieves [low, high) in cache-sized
-// segments of an odd-only bit array (bit j of a segment starting at even s is s + 2j + 1):
-//   * multiples of 3..47 are removed by ANDing precomputed periodic byte patterns;
-//   * small primes (64+ hits per L1-sized piece) cross off piece by piece while it is in L1,
-//     with an 8-way unrolled byte loop whose masks are compile-time constants;
-//   * medium primes (step < one segment) cross off over the whole L2-sized segment;
-//   * large primes (step >= one segment, at most one hit per segment) wait in per-segment
-//     buckets, so a segment only touches the primes that actually hit it;
-//   * sums come from the words: the set-bit indices of a 64-bit word sum to
-//     sum_{b=0..5} 2^b popcount(word & M_b).
+// segments of a mod-30 wheel bit array: byte b of a segment starting at s (a multiple of
+// 240) holds s + 30 b + {1, 7, 11, 13, 17, 19, 23, 29}, so 2, 3 and 5 cost nothing and a
+// byte covers 30 numbers (odd-only covers 16):
+//   * multiples of 7..163 are removed by ANDing precomputed periodic byte patterns;
+//   * small primes (64+ hits per L1-sized piece) cross off piece by piece while it is in L1;
+//     medium primes (at least 8 hits per segment) cross off over the whole L2-sized segment.
+//     Both go round by round: the 8 multiples p*(30 j + w) of a round span p bytes at offsets
+//     and bits fixed by p mod 30, so each residue class has its own unrolled loop with
+//     compile-time masks and one read-modify-write per crossing;
+//   * large primes (fewer hits per segment) wait in per-segment buckets, so a segment only
+//     touches the primes that actually hit it;
+//   * sums come from the words, by popcounts of masked words (see sum_segment).
 // Memory: the base primes up to sqrt(N) (shared, read-only) plus, per compute() call, one
-// segment and one offset per base prime. Sums are exact in unsigned __int128.
+// segment and one wheel position per base prime. Sums are exact in unsigned __int128.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +46,7 @@ class PrimeSieveSum {
   static constexpr std::uint64_t max_limit = 1'000'000'000'000'000;  // 1e15: sqrt(N) < 2^25
   static constexpr std::uint64_t default_segment_bytes = 256 * 1024;    // fits L2 with room
   static constexpr std::uint64_t kPieceBytes = 32 * 1024;               // one L1d: small primes
+  static constexpr std::uint64_t kNumbersPerByte = 30;
 
   // Sum of the primes below `limit`. segment_bytes (a multiple of 16) and segments_per_block
   // (0: chosen from limit) exist for tests that want many small segments and blocks.
@@ -55,7 +59,7 @@ class PrimeSieveSum {
   [[nodiscard]] std::uint64_t work_size() const { return limit_; }
   [[nodiscard]] std::uint64_t block_size() const { return block_numbers_; }
   [[nodiscard]] std::string work_unit() const { return "numbers"; }
-  [[nodiscard]] std::uint64_t segment_numbers() const { return segment_bytes_ * 16; }
+  [[nodiscard]] std::uint64_t segment_numbers() const { return segment_bytes_ * kNumbersPerByte; }
 
   // Primes in [low, high), any range with high <= limit (not only block boundaries).
   [[nodiscard]] Partial compute(std::uint64_t low, std::uint64_t high) const;
@@ -69,15 +73,16 @@ class PrimeSieveSum {
  private:
   struct Pattern {
     std::uint64_t period = 0;        // bytes
-    std::vector<std::uint8_t> bytes;  // period + one piece, so any piece's window is contiguous
+    std::vector<std::uint8_t> bytes;  // period + one chunk, so any chunk's window is contiguous
   };
 
-  void sieve_segment(std::uint8_t* bytes, std::uint64_t segment_low, std::uint64_t byte_count) const;
+  // Writes the pattern primes' sieve into bytes [0, byte_count) of wheel byte first_byte on.
+  void presieve(std::uint8_t* bytes, std::uint64_t first_byte, std::uint64_t byte_count) const;
 
   std::uint64_t limit_;
   std::uint64_t segment_bytes_;
   std::uint64_t block_numbers_;
-  std::vector<std::uint32_t> sieving_primes_;  // odd primes p > 47 with p*p < limit
+  std::vector<std::uint32_t> sieving_primes_;  // primes above the pattern primes with p*p < limit
   std::vector<Pattern> patterns_;
 };
 

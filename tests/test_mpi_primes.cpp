@@ -22,8 +22,8 @@ TEST(MpiPrimes, TrialChecksumIsTheSameForEveryDecomposition) {
 }
 
 TEST(MpiPrimes, SieveTotalsAreTheSameForEveryDecomposition) {
-  // 9 blocks of 16 segments of 256 numbers, and a ragged end.
-  expect_serial_result_everywhere(PrimeSieveSum(9 * 16 * 256 + 77, 16, 16));
+  // 9 blocks of 16 segments of 480 numbers, and a ragged end.
+  expect_serial_result_everywhere(PrimeSieveSum(9 * 16 * 480 + 77, 16, 16));
 }
 
 TEST(MpiPrimes, SieveBelowOneHundredMillionIsExact) {

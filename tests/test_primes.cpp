@@ -78,8 +78,12 @@ TEST(PrimeSieve, RandomLimitsAndRangesAgreeWithTheOracle) {
   std::mt19937_64 random(20261123);
   for (int trial = 0; trial < 40; ++trial) {
     const std::uint64_t n = random() % 200'000 + 1;
-    // Small segments make many segments, blocks and large (bucketed) sieving primes.
-    for (const std::uint64_t segment_bytes : {std::uint64_t{16}, std::uint64_t{64}, PrimeSieveSum::default_segment_bytes}) {
+    // Small segments make many segments, blocks and large (bucketed) sieving primes. With
+    // sqrt(N) <= 447 and sieving primes from 167: 16 and 64 bytes put all of them in buckets,
+    // 256 bytes splits them into medium (p <= 256) and large, 2048 bytes into small
+    // (p <= 2048 / 8) and medium; the default segment makes them all small.
+    for (const std::uint64_t segment_bytes : std::initializer_list<std::uint64_t>{
+             16, 64, 256, 2048, PrimeSieveSum::default_segment_bytes}) {
       const PrimeSieveSum sieve(n, segment_bytes);
       const std::uint64_t low = random() % n;
       const std::uint64_t high = low + random() % (n - low + 1);
@@ -94,7 +98,7 @@ TEST(PrimeSieve, RandomLimitsAndRangesAgreeWithTheOracle) {
 }
 
 TEST(PrimeSieve, LargePrimesInBucketsMatchThePlainSieve) {
-  // 16-byte segments hold 256 numbers: every sieving prime above 128 goes through buckets.
+  // 16-byte segments hold 480 numbers: every sieving prime (all are above 16) goes through buckets.
   for (const std::uint64_t n : {std::uint64_t{1'000'003}, std::uint64_t{3'000'000}}) {
     const PrimeSieveSum sieve(n, 16, 1000);
     const PrimeTotals expected = plain_sieve_totals(n);
@@ -105,9 +109,11 @@ TEST(PrimeSieve, LargePrimesInBucketsMatchThePlainSieve) {
 }
 
 TEST(PrimeSieve, SplitAnywhereAndCombineIsExact) {
-  const PrimeSieveSum sieve(5'000'000);
+  const PrimeSieveSum sieve(5'000'000, 16 * 1024);  // segments of 491520 numbers
   const PrimeTotals whole = sieve_all(sieve);
-  for (const std::uint64_t middle : {1ULL, 2ULL, 3ULL, 127ULL, 128ULL, 129ULL, 524'287ULL, 524'288ULL, 4'999'999ULL}) {
+  // Around the numbers the wheel leaves out, a 64-bit word (240 numbers) and a segment.
+  for (const std::uint64_t middle : {1ULL, 2ULL, 3ULL, 5ULL, 6ULL, 7ULL, 239ULL, 240ULL, 241ULL, 491'519ULL, 491'520ULL,
+                                     491'521ULL, 4'999'999ULL}) {
     const PrimeTotals split = PrimeSieveSum::combine(sieve.compute(0, middle), sieve.compute(middle, sieve.limit()));
     EXPECT_EQ(to_decimal(split.sum), to_decimal(whole.sum)) << "split at " << middle;
     EXPECT_EQ(split.count, whole.count) << "split at " << middle;
@@ -154,7 +160,7 @@ bool is_prime_miller_rabin(std::uint64_t n) {
 
 TEST(PrimeSieve, WindowNearTheMaximumSumsPastTwoToTheSixtyFour) {
   // About 29000 primes near 10^15: their sum alone exceeds 2^64, and every sieving prime
-  // above 2^18 goes through the buckets.
+  // above 2^18 (the segment's bytes) goes through the buckets.
   const std::uint64_t high = PrimeSieveSum::max_limit;
   const std::uint64_t low = high - 1'000'000;
   const PrimeSieveSum sieve(high);
@@ -229,8 +235,8 @@ TEST(PrimeTrial, SameChecksumForEveryThreadCountAndSchedule) {
 }
 
 TEST(PrimeSieve, SameTotalsForEveryThreadCountAndSchedule) {
-  // 7 blocks of 16 segments of 256 numbers plus a ragged end.
-  const PrimeSieveSum kernel(7 * 16 * 256 + 99, 16, 16);
+  // 7 blocks of 16 segments of 480 numbers plus a ragged end.
+  const PrimeSieveSum kernel(7 * 16 * 480 + 99, 16, 16);
   const std::string expected = testing::serial_result(kernel);
   const PrimeTotals serial = sieve_all(kernel);
   for (int threads = 1; threads <= 3; ++threads) {
