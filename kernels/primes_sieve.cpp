@@ -4,7 +4,6 @@
 #include <array>
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -232,14 +231,13 @@ struct WheelPrimes {
   template <typename FirstPosition>
   WheelPrimes(const std::uint32_t* first, const std::uint32_t* last, FirstPosition first_position)
       : primes(static_cast<std::size_t>(last - first)), next(primes.size()) {
-    std::array<std::size_t, 9> fill{};
     for (const std::uint32_t* p = first; p != last; ++p) {
       ++residue_begin[kWheelIndex[*p % 30] + 1];
     }
     for (std::size_t r = 0; r < 8; ++r) {
       residue_begin[r + 1] += residue_begin[r];
     }
-    fill = residue_begin;
+    std::array<std::size_t, 9> fill = residue_begin;  // next free slot of each residue
     for (const std::uint32_t* p = first; p != last; ++p) {
       const std::size_t at = fill[kWheelIndex[*p % 30]]++;
       primes[at] = *p;
