@@ -433,9 +433,9 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t low, std::uint64_t h
   // Sieving primes with p*p < high, split into small (at least 64 hits per L1-sized piece
   // of a segment: crossed piece by piece while the piece is in L1), medium (at least 8 hits
   // per segment: crossed over the whole segment from L2) and large (buckets). Small stops at
-  // 64 hits, not 8: a prime visited per piece pays its call, round set-up and scalar head
-  // and tail once per piece; with few hits that costs more than crossing the whole segment
-  // from L2.
+  // 64 hits, not 8: a prime visited per piece pays its call, its offsets and its partial
+  // first and last rounds once per piece; with few hits that costs more than crossing the
+  // whole segment from L2.
   const std::uint64_t piece_bytes = std::min(segment_bytes_, kPieceBytes);
   const auto root = static_cast<std::uint32_t>(isqrt(high - 1));
   const auto used_end = std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), root);
