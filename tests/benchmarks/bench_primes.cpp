@@ -25,11 +25,9 @@ void expect_known(benchmark::State& state, std::uint64_t below, const PrimeTotal
   }
 }
 
-void BM_SieveSerial(benchmark::State& state) {
-  const auto below = static_cast<std::uint64_t>(state.range(0));
+// Times this sieve's sum below `below` through the drivers with `plan`, checking the result.
+void time_sieve(benchmark::State& state, std::uint64_t below, const ExecutionPlan& plan) {
   const PrimeSieveSum kernel(below);
-  ExecutionPlan plan;
-  plan.model = Model::serial;
   LocalTeam alone;
   PrimeTotals totals;
   for (auto _ : state) {
@@ -37,24 +35,22 @@ void BM_SieveSerial(benchmark::State& state) {
     benchmark::DoNotOptimize(totals);
   }
   expect_known(state, below, totals, true);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * below));
+}
+
+void BM_SieveSerial(benchmark::State& state) {
+  ExecutionPlan plan;
+  plan.model = Model::serial;
+  time_sieve(state, static_cast<std::uint64_t>(state.range(0)), plan);
 }
 BENCHMARK(BM_SieveSerial)->Arg(kBelow)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 void BM_SieveOpenMP(benchmark::State& state) {
-  const PrimeSieveSum kernel(static_cast<std::uint64_t>(kBelow));
   ExecutionPlan plan;
   plan.model = Model::openmp;
   plan.threads = static_cast<int>(state.range(0));
   plan.schedule = Schedule{ScheduleKind::dynamic, 0};
-  LocalTeam alone;
-  PrimeTotals totals;
-  for (auto _ : state) {
-    totals = run_once(kernel, plan, alone).total;
-    benchmark::DoNotOptimize(totals);
-  }
-  expect_known(state, kBelow, totals, true);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * kBelow);
+  time_sieve(state, static_cast<std::uint64_t>(kBelow), plan);
   state.counters["threads"] = static_cast<double>(plan.threads);
 }
 BENCHMARK(BM_SieveOpenMP)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
