@@ -4,14 +4,16 @@
      the whole job with a non-zero exit code within 10 s, leaving no process behind;
   2. 16 concurrent appenders to one CSV give one header and 16 whole rows; a JSON file is
      never seen half-written and no temporary file is left behind;
-  3. SIGTERM/SIGINT mid-run: a plain process exits with 128 + signal, mpiexec with non-zero;
-     no torn row, no temporary file, no process left; a burst of signals at random moments
+  3. SIGTERM/SIGINT mid-run: a plain process exits with 128 + signal, mpiexec with non-zero
+     (MPICH's hydra before 4.3 may say 0: a launcher bug, see hydra_may_lose_exit_status);
+     no row, no temporary file, no process left; a burst of signals at random moments
      (some land in the report phase) never tears a row.
 Every case prints what it measured (exit code, seconds)."""
 import csv
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -265,6 +267,22 @@ def test_environment_garbage():
 # ---------------------------------------------------------------------------------------
 # 3. Signals.
 
+def hydra_may_lose_exit_status():
+    """True for MPICH's hydra before 4.3: when several ranks exit non-zero at the same moment,
+    as they do when it forwards a signal to all of them, its proxy can record every exit
+    status as 0 (pmodels/mpich#7057, fixed upstream by #7058 in July 2024). Debian 12 ships
+    4.0.2; traced here, both ranks exited 143 and mpiexec still returned 0 in ~30 % of runs."""
+    try:
+        version = subprocess.run(launcher(1)[:1] + ["--version"], capture_output=True, text=True,
+                                 timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    if "HYDRA" not in version:
+        return False
+    found = re.search(r"Version:\s*(\d+)\.(\d+)", version)
+    return found is None or (int(found.group(1)), int(found.group(2))) < (4, 3)
+
+
 def signal_case(label, ranks, signal_number, delay=1.5, expected=None):
     token = f"parscale-robust-{uuid.uuid4().hex[:12]}"
     with tempfile.TemporaryDirectory(prefix=token) as work:
@@ -277,16 +295,18 @@ def signal_case(label, ranks, signal_number, delay=1.5, expected=None):
         code, _, err = finish(process, DEADLINE)
         took = time.monotonic() - sent
         print(f"  {label}: exit {code}, {took:.2f} s after the signal", flush=True)
-        if expected is None:
-            expect(code is not None and code != 0, f"{label}: exit {code}, expected non-zero; {err[-1500:]}")
-        else:
+        if expected is not None:
             expect(code == expected, f"{label}: exit {code}, expected {expected}; {err[-1500:]}")
+        elif code == 0 and ranks is not None and hydra_may_lose_exit_status():
+            print("  (hydra lost the ranks' exit statuses, pmodels/mpich#7057; the checks below show the "
+                  "run was cut short and left nothing behind)", flush=True)
+        else:
+            expect(code is not None and code != 0, f"{label}: exit {code}, expected non-zero; {err[-1500:]}")
         expect(took < DEADLINE, f"{label}: took {took:.2f} s")
-        _, _, torn = read_csv_rows(os.path.join(work, "runs.csv"))
-        expect(not torn, f"{label}: torn rows {torn}")
-        if os.path.exists(os.path.join(work, "run.json")):
-            with open(os.path.join(work, "run.json")) as handle:
-                json.load(handle)
+        # 100 repetitions of 2^36 points take minutes: a run that honours the signal never reports.
+        _, rows, torn = read_csv_rows(os.path.join(work, "runs.csv"))
+        expect(not rows and not torn, f"{label}: {len(rows)} rows, torn {torn}: the run was not interrupted")
+        expect(not os.path.exists(os.path.join(work, "run.json")), f"{label}: run.json written, not interrupted")
         expect(not temporary_files(work), f"{label}: temporary files left: {temporary_files(work)}")
         expect_no_leftovers(token, label)
 
