@@ -210,16 +210,6 @@ WheelPosition cross_off_wheel(std::uint8_t* bytes, std::uint64_t byte_count, std
   return cross_off_wheel<R>(bytes, byte_count, p, position, std::make_index_sequence<8>{});
 }
 
-using CrossOff = WheelPosition (*)(std::uint8_t*, std::uint64_t, std::uint64_t, WheelPosition);
-constexpr std::array<CrossOff, 8> kCrossOff = {
-    &cross_off_wheel<0>, &cross_off_wheel<1>, &cross_off_wheel<2>, &cross_off_wheel<3>,
-    &cross_off_wheel<4>, &cross_off_wheel<5>, &cross_off_wheel<6>, &cross_off_wheel<7>,
-};
-
-inline WheelPosition cross_off(std::uint8_t* bytes, WheelPosition position, std::uint64_t p, std::uint64_t byte_count) {
-  return kCrossOff[kWheelIndex[p % 30]](bytes, byte_count, p, position);
-}
-
 // Sieving primes grouped by p mod 30, with their positions: each group's loop calls its own
 // cross_off_wheel directly. Calling through a table indexed by the residue of primes in
 // increasing order mispredicted an indirect branch on most of the ~17 million calls below 1e10.
@@ -337,9 +327,56 @@ void and_all_windows(std::uint8_t* out, std::uint64_t n, const std::uint8_t* con
   }
 }
 
-struct BucketHit {
-  std::uint32_t prime;
-  std::uint32_t position;  // WheelPosition within the segment the bucket belongs to
+// Large sieving primes (fewer than 8 hits per segment) wait in the bucket of the next segment
+// they hit, so a segment touches only the primes that hit it. Each segment has one list per
+// residue class p mod 30, so the crossing calls are direct: taken in prime order, they
+// mispredicted an indirect call on most hits. Segments are a power of two bytes long, so
+// finding a hit's segment is a shift, not a division per hit.
+class LargePrimeBuckets {
+ public:
+  LargePrimeBuckets(std::uint64_t segments, std::uint64_t segment_bytes)
+      : lists_(segments), position_shift_(3 + static_cast<unsigned>(std::countr_zero(segment_bytes))) {}
+
+  // Files `prime`, whose first multiple is at `position` from the start of segment 0.
+  void file(std::uint32_t prime, WheelPosition position) { place(kWheelIndex[prime % 30], prime, position, 0); }
+
+  // Crosses the primes of segment s off its bytes and files each in the next segment it hits.
+  void cross_off_segment(std::uint64_t s, std::uint8_t* bytes, std::uint64_t byte_count) {
+    [&]<unsigned... R>(std::integer_sequence<unsigned, R...>) {
+      (cross_off_residue<R>(s, bytes, byte_count), ...);
+    }(std::make_integer_sequence<unsigned, 8>{});
+  }
+
+ private:
+  struct Hit {
+    std::uint32_t prime;
+    std::uint32_t position;  // WheelPosition within the segment the list belongs to
+  };
+
+  void place(unsigned residue, std::uint32_t prime, WheelPosition position, std::uint64_t from) {
+    const std::uint64_t ahead = position >> position_shift_;
+    const std::uint64_t target = from + ahead;
+    if (target < lists_.size()) {
+      lists_[target][residue].push_back({prime, static_cast<std::uint32_t>(position - (ahead << position_shift_))});
+    }
+  }
+
+  template <unsigned R>
+  void cross_off_residue(std::uint64_t s, std::uint8_t* bytes, std::uint64_t byte_count) {
+    std::vector<Hit> hits;
+    hits.swap(lists_[s][R]);  // the list is freed when this segment is done
+    // Only the last segment can be short, and nothing follows it: its primes are not filed again.
+    const bool refile = s + 1 < lists_.size();
+    for (const Hit hit : hits) {
+      const WheelPosition next = cross_off_wheel<R>(bytes, byte_count, hit.prime, hit.position);
+      if (refile) {
+        place(R, hit.prime, next, s);
+      }
+    }
+  }
+
+  std::vector<std::array<std::vector<Hit>, 8>> lists_;
+  unsigned position_shift_;  // a WheelPosition >> this = whole segments ahead
 };
 
 }  // namespace
@@ -362,8 +399,8 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
   if (limit > max_limit) {
     throw std::invalid_argument(fmt::format("the sieve limit must be at most 10^15, got {}", limit));
   }
-  if (segment_bytes < 16 || segment_bytes % 16 != 0 || segment_bytes > (std::uint64_t{1} << 26)) {
-    throw std::invalid_argument(fmt::format("segment bytes must be a multiple of 16 in [16, 2^26], got {}",
+  if (segment_bytes < 16 || !std::has_single_bit(segment_bytes) || segment_bytes > (std::uint64_t{1} << 26)) {
+    throw std::invalid_argument(fmt::format("segment bytes must be a power of two in [16, 2^26], got {}",
                                             segment_bytes));
   }
   if (segments_per_block == 0) {
@@ -452,14 +489,9 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t low, std::uint64_t h
   };
   WheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
   WheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
-  std::vector<std::vector<BucketHit>> buckets(segments);
+  LargePrimeBuckets large(segments, segment_bytes_);
   for (auto it = medium_end; it != used_end; ++it) {
-    const WheelPosition position = first_position(*it);
-    const std::uint64_t segment = (position >> 3) / segment_bytes_;
-    if (segment < segments) {
-      const WheelPosition within = position - make_position(segment * segment_bytes_, 0);
-      buckets[segment].push_back({*it, static_cast<std::uint32_t>(within)});
-    }
+    large.file(*it, first_position(*it));
   }
 
   std::vector<std::uint64_t> words(segment_bytes_ / 8);
@@ -475,16 +507,7 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t low, std::uint64_t h
       small.cross_off_all(piece_start, piece_byte_count);
     }
     medium.cross_off_all(bytes, byte_count);
-    for (const BucketHit hit : buckets[s]) {
-      const WheelPosition next_hit = cross_off(bytes, hit.position, hit.prime, byte_count);
-      // Only the last segment can be short, and nothing follows it.
-      const std::uint64_t target = s + (next_hit >> 3) / segment_bytes_;
-      if (target > s && target < segments) {
-        buckets[target].push_back(
-            {hit.prime, static_cast<std::uint32_t>(next_hit - make_position((target - s) * segment_bytes_, 0))});
-      }
-    }
-    std::vector<BucketHit>().swap(buckets[s]);
+    large.cross_off_segment(s, bytes, byte_count);
     // Keep only the numbers in [low, high), and 1 is not a prime.
     const std::uint64_t bits = byte_count * 8;
     if (low > segment_low) {

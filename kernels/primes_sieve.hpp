@@ -48,7 +48,7 @@ class PrimeSieveSum {
   static constexpr std::uint64_t kPieceBytes = 32 * 1024;               // one L1d: small primes
   static constexpr std::uint64_t kNumbersPerByte = 30;
 
-  // Sum of the primes below `limit`. segment_bytes (a multiple of 16) and segments_per_block
+  // Sum of the primes below `limit`. segment_bytes (a power of two, at least 16) and segments_per_block
   // (0: chosen from limit) exist for tests that want many small segments and blocks.
   // Throws std::invalid_argument on a limit above max_limit or a bad geometry.
   explicit PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes = default_segment_bytes,

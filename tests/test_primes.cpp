@@ -180,6 +180,7 @@ TEST(PrimeSieve, WindowNearTheMaximumSumsPastTwoToTheSixtyFour) {
 TEST(PrimeSieve, RejectsLimitsAboveTheMaximumAndBadGeometry) {
   EXPECT_THROW(PrimeSieveSum(PrimeSieveSum::max_limit + 1), std::invalid_argument);
   EXPECT_THROW(PrimeSieveSum(1000, 24), std::invalid_argument);
+  EXPECT_THROW(PrimeSieveSum(1000, 48), std::invalid_argument);  // segments are a power of two bytes
   EXPECT_THROW(PrimeSieveSum(1000, 0), std::invalid_argument);
 }
 
