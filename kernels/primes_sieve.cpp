@@ -540,6 +540,8 @@ const std::vector<KnownPrimeTotals>& known_prime_totals() {
       {10000000000ULL, "2220822432581729238", 455052511},
       // Checked against libprimesieve 11.0 (iterator sum in __int128, count_primes).
       {100000000000ULL, "201467077743744681014", 4118054813},
+      // The published sum (OEIS A046731) and pi(10^12); the count also from libprimesieve 11.0.
+      {1000000000000ULL, "18435588552550705911377", 37607912018},
   };
   return known;
 }
@@ -564,6 +566,7 @@ Verdict PrimeSieveSum::verdict(const Value& value) const {
   constexpr std::uint64_t kPlainSieveMax = 100'000'000;
   Verdict verdict;
   verdict.value_text = to_decimal(value.sum);
+  verdict.detail = fmt::format("{} primes", value.count);
   verdict.value = static_cast<double>(value.sum);
   std::optional<PrimeTotals> reference;
   std::string source;
@@ -580,7 +583,7 @@ Verdict PrimeSieveSum::verdict(const Value& value) const {
     source = "an independent plain sieve";
   }
   if (!reference) {
-    verdict.reference_text = fmt::format("none: N = {} is not validated (references: N = 10^k, k <= 11, and N <= 10^8)",
+    verdict.reference_text = fmt::format("none: N = {} is not validated (references: N = 10^k, k <= 12, and N <= 10^8)",
                                          limit_);
     verdict.valid = true;
     verdict.criterion = fmt::format("NOT VALIDATED: no reference for N = {}; {} primes", limit_, value.count);

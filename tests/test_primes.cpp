@@ -188,6 +188,7 @@ TEST(PrimeSieve, VerdictCatchesAWrongSumOrCount) {
   const PrimeSieveSum sieve(1000);
   PrimeTotals totals = sieve_all(sieve);
   EXPECT_TRUE(sieve.verdict(totals).valid);
+  EXPECT_EQ(sieve.verdict(totals).detail, "168 primes");
   totals.count += 1;
   EXPECT_FALSE(sieve.verdict(totals).valid);
   totals.count -= 1;
