@@ -68,6 +68,13 @@ concept Kernel = requires(const K& kernel, std::uint64_t begin, std::uint64_t en
                };
 };
 
+// Optional: `static constexpr bool later_blocks_cost_more = true;` says that a block's cost
+// grows with its index (the sieve: more sieving primes apply further up). Contiguous shares
+// would then leave the last worker the dearest blocks, so the programs deal the blocks out
+// round robin (cyclic schedule and distribution) unless the user chose a split.
+template <class K>
+concept LaterBlocksCostMore = requires { requires K::later_blocks_cost_more; };
+
 // Calls whichever compute() the kernel provides.
 template <Kernel K>
 typename K::Partial compute_range(const K& kernel, std::uint64_t begin, std::uint64_t end,

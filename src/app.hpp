@@ -54,6 +54,22 @@ std::vector<std::string> describe_placement(RunRecord& record, const std::vector
 
 namespace detail {
 
+// The run's plan for this kernel: the user's split, else cyclic for kernels whose later blocks
+// cost more, else the defaults (static schedule, block distribution).
+template <Kernel K>
+ExecutionPlan plan_for_kernel(const ResolvedRun& run) {
+  ExecutionPlan plan = run.plan;
+  if constexpr (LaterBlocksCostMore<K>) {
+    if (!run.options.schedule) {
+      plan.schedule = Schedule{ScheduleKind::cyclic, 0};
+    }
+    if (!run.options.distribution) {
+      plan.distribution = Distribution::cyclic;
+    }
+  }
+  return plan;
+}
+
 template <class T>
 struct is_variant : std::false_type {};
 template <class... Ts>
@@ -62,7 +78,7 @@ struct is_variant<std::variant<Ts...>> : std::true_type {};
 template <Kernel K>
 RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const char* program) {
   const CommonOptions& options = run.options;
-  const ExecutionPlan& plan = run.plan;
+  const ExecutionPlan plan = plan_for_kernel<K>(run);
   const double nan = std::numeric_limits<double>::quiet_NaN();
 
   double baseline_seconds = nan;

@@ -101,9 +101,11 @@ void add_common_options(po::options_description& options) {
       ("threads", po::value<std::string>(),
        "OpenMP threads per rank, 1..4096 (default: OMP_NUM_THREADS, else all cores; 1 for mpi)")
       ("schedule", po::value<std::string>(),
-       "OpenMP schedule over blocks: static|cyclic|dynamic|guided[,chunk] (openmp, hybrid)")
+       "OpenMP schedule over blocks: static|cyclic|dynamic|guided[,chunk] (openmp, hybrid; default static, "
+       "or cyclic where later blocks cost more: the sieve)")
       ("distribution", po::value<std::string>(),
-       "how ranks share blocks: block|cyclic|dynamic[,chunk] (mpi, hybrid; default block)")
+       "how ranks share blocks: block|cyclic|dynamic[,chunk] (mpi, hybrid; default block, or "
+       "cyclic where later blocks cost more: the sieve)")
       ("repeat", po::value<std::string>()->default_value("3"), "timed repetitions, 1..1000000")
       ("warmup", po::value<std::string>()->default_value("1"), "untimed warm-up runs, 0..1000")
       ("baseline", po::value<std::string>()->default_value("measure"),

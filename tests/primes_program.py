@@ -40,6 +40,9 @@ def check_trial():
     # A static schedule gives each thread a contiguous half of the tasks; the shared counter
     # hands out chunks, so both ranks take part (no rank is a pure dispatcher).
     expect([count for _, count in workers(static.stdout)] == [200, 200], "static: not 200 tasks per thread")
+    trial_default = run("primes", ["--model", "openmp", "--threads", "2", "--limit", "20000"] + QUICK)
+    expect(summary_value(trial_default.stdout, "model").endswith("schedule static"),
+           "trial: the default schedule is not static (the imbalance lesson needs it)")
     expect(all(count > 0 for _, count in workers(dynamic.stdout)), "dynamic: a rank computed no task")
 
 
@@ -47,13 +50,17 @@ def check_sieve(work):
     json_path = os.path.join(work, "sieve.json")
     openmp = run("primes", ["--workload", "sieve", "-n", "1e10", "--baseline", "none", "--json", json_path] + QUICK,
                  timeout=600)
-    mpi = run("primes", ["--workload", "sieve", "-n", "1e10", "--baseline", "none", "--distribution", "dynamic",
-                         "--quiet"] + QUICK, ranks=2, timeout=600)
+    mpi = run("primes", ["--workload", "sieve", "-n", "1e10", "--baseline", "none"] + QUICK, ranks=2, timeout=600)
     expect(openmp.returncode == 0, f"sieve 1e10: exit {openmp.returncode}: {openmp.stderr}")
     expect(summary_value(openmp.stdout, "result") == SUM_BELOW_1E10,
            f"sieve 1e10: result {summary_value(openmp.stdout, 'result')}, expected {SUM_BELOW_1E10}")
     expect(summary_value(openmp.stdout, "reference") == SUM_BELOW_1E10, "sieve 1e10: not compared with the known sum")
     expect(openmp.stdout.strip().splitlines()[-1].startswith("verdict: PASS"), "sieve 1e10: no PASS verdict")
+    # Later sieve blocks cost more, so the sieve deals blocks out round robin unless told otherwise.
+    expect(summary_value(openmp.stdout, "model").endswith("schedule cyclic"),
+           f"sieve: default schedule {summary_value(openmp.stdout, 'model')}")
+    expect(summary_value(mpi.stdout, "model").endswith("distribution cyclic"),
+           f"sieve: default distribution {summary_value(mpi.stdout, 'model')}")
     expect(mpi.returncode == 0, f"sieve 1e10 under mpiexec -n 2: exit {mpi.returncode}: {mpi.stderr}")
     expect(f"sieve = {SUM_BELOW_1E10} [{COUNT_BELOW_1E10} primes]" in mpi.stdout,
            f"sieve 1e10 under mpiexec -n 2: {mpi.stdout.strip()}")
