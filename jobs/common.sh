@@ -8,7 +8,9 @@
 #   PROGRAM_ARGS  the program's own options, e.g. "-n 4e9" or "--samples 1e10 --streams block"
 #                 (strong-scaling scripts; default: SIZE_OPTION STRONG_SIZE below)
 #   SIZE_OPTION   the program's size option (default: simpson -n, montecarlo --samples,
-#                 primes --limit)
+#                 primes -n, which brings --workload sieve along unless PROGRAM_ARGS names a
+#                 workload: the sieve's work grows with N, the trial workload's ~limit^2.5, so
+#                 trial suits strong scaling only, e.g. PROGRAM_ARGS="--workload trial --limit 4e5")
 #   STRONG_SIZE   problem size of the strong-scaling scripts (default per program below)
 #   REPEAT, WARMUP  timed repetitions and untimed warm-ups per point (default 3 and 1)
 #   BASELINE      measure | none | SECONDS: the serial baseline (default measure; the weak
@@ -34,12 +36,17 @@ PROGRAM=${PROGRAM:-simpson}
 case "$PROGRAM" in
   simpson) default_size_option=-n default_strong_size=4e9 default_size_per_worker=5e8 ;;
   montecarlo) default_size_option=--samples default_strong_size=1e9 default_size_per_worker=1e8 ;;
-  primes) default_size_option=--limit default_strong_size=1e8 default_size_per_worker=1e7 ;;
+  primes) default_size_option=-n default_strong_size=1e11 default_size_per_worker=1e10 ;;
   *) echo "jobs: error: PROGRAM='$PROGRAM': expected simpson, montecarlo or primes" >&2; exit 2 ;;
 esac
 SIZE_OPTION=${SIZE_OPTION:-$default_size_option}
 STRONG_SIZE=${STRONG_SIZE:-$default_strong_size}
-PROGRAM_ARGS=${PROGRAM_ARGS:-$SIZE_OPTION $STRONG_SIZE}
+# primes' -n belongs to its sieve workload (trial, the default workload, takes --limit).
+size_workload=()
+if [ "$PROGRAM" = primes ] && [ "$SIZE_OPTION" = -n ] && [[ " ${PROGRAM_ARGS:-} " != *" --workload"* ]]; then
+  size_workload=(--workload sieve)
+fi
+PROGRAM_ARGS=${PROGRAM_ARGS:-${size_workload[*]} $SIZE_OPTION $STRONG_SIZE}
 REPEAT=${REPEAT:-3}
 WARMUP=${WARMUP:-1}
 BASELINE=${BASELINE:-measure}

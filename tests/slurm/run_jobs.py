@@ -6,7 +6,7 @@ a job array every array task id exactly once), and there is one valid JSON recor
 
 Each script declares its own test in comment lines that this reads:
     # ci-sbatch: OPTIONS       sbatch options overriding the script's #SBATCH lines
-    # ci-env: NAME=VALUE       environment for the job (repeatable)
+    # ci-env: NAME=VALUE       environment for the job (repeatable; PROGRAM=… picks the program)
     # ci-rows: N               rows the job must append (required)
     # ci-array-tasks: A-B      array task ids that must each write one row
 A script without ci-rows fails the check, so a new script cannot go untested.
@@ -74,6 +74,7 @@ class Case:
                     self.problems.append(f"unknown directive '{key}'")
         if self.rows is None:
             self.problems.append("no '# ci-rows: N' line: every job script must declare its CI test")
+        self.program = self.environment.get("PROGRAM", CI_ENVIRONMENT["PROGRAM"])
 
 
 def submit(case, output_root):
@@ -118,7 +119,7 @@ def job_states(job_id):
 
 
 def check_records(case):
-    csv_path = os.path.join(case.out_dir, CI_ENVIRONMENT["PROGRAM"] + ".csv")
+    csv_path = os.path.join(case.out_dir, case.program + ".csv")
     if not os.path.exists(csv_path):
         case.problems.append(f"no CSV written at {csv_path}")
         return
@@ -144,7 +145,7 @@ def check_records(case):
     for record in records:
         if record["valid"] != "1":
             case.problems.append(f"row with valid={record['valid']}: {record}")
-        if record["program"] != CI_ENVIRONMENT["PROGRAM"]:
+        if record["program"] != case.program:
             case.problems.append(f"row of program '{record['program']}'")
         if not record["slurm_job_id"]:
             case.problems.append("row without slurm_job_id")
@@ -189,14 +190,14 @@ def main():
     if not scripts:
         print("run_jobs: error: no jobs/*.sbatch scripts", file=sys.stderr)
         return 1
-    for program in {CI_ENVIRONMENT["PROGRAM"]}:
+    cases = [Case(script) for script in scripts]
+    for program in sorted({case.program for case in cases}):
         if not os.access(os.path.join(ROOT, "build", "release", program), os.X_OK):
             print(f"run_jobs: error: build/release/{program} missing; build the release preset first",
                   file=sys.stderr)
             return 1
     output_root = args.keep or tempfile.mkdtemp(prefix="parscale-slurm-jobs-")
     os.makedirs(output_root, exist_ok=True)
-    cases = [Case(script) for script in scripts]
     for case in cases:
         if not case.problems:
             submit(case, output_root)
