@@ -1,18 +1,30 @@
 #!/usr/bin/python3
-"""Submits every batch script in jobs/ (jobs/*.sbatch) to a running Slurm with tiny sizes,
-waits for all of them with a timeout, and checks what each wrote: the CSV has its header once
-and the expected number of intact rows, every row is valid, carries the Slurm job id (and for
-a job array every array task id exactly once), and there is one valid JSON record per row.
+"""Submits every batch script in jobs/ (jobs/*.sbatch) and the CI's own in tests/slurm/
+(*.sbatch, e.g. the node sweep) to a running multi-node Slurm with tiny sizes, waits for all
+of them with a timeout, and checks what each wrote: the CSV has its header once and the
+expected number of intact rows, every row is valid, carries the Slurm job id (and for a job
+array every array task id exactly once), and there is one valid JSON record per row. From the
+JSON records (each rank's host and CPUs): every host a record names is a node of the cluster,
+the job's records together name the nodes it ran on, a multi-node row puts its ranks one per
+node where asked, a record is marked oversubscribed exactly when some node runs more workers
+than it has cores, and a decomposition-invariant run gave its serial baseline's exact bits.
 
 Each script declares its own test in comment lines that this reads:
     # ci-sbatch: OPTIONS       sbatch options overriding the script's #SBATCH lines
     # ci-env: NAME=VALUE       environment for the job (repeatable; PROGRAM=… picks the program)
     # ci-rows: N               rows the job must append (required)
     # ci-array-tasks: A-B      array task ids that must each write one row
+    # ci-nodes: N              distinct nodes the job's records must name together (default 1)
+    # ci-ranks-per-node: N     at most N ranks of a record on one node
+    # ci-csv: PATH             the CSV, relative to OUT_DIR (default PROGRAM.csv)
+    # ci-json: GLOB            the JSON records, relative to OUT_DIR (default json/*.json)
+    # ci-files: PATH...        more files the job must write (non-empty), relative to OUT_DIR
 A script without ci-rows fails the check, so a new script cannot go untested.
 
 Needs a running Slurm (scripts/local-slurm.sh start; SLURM_CONF in the environment) and the
-programs built in build/release. Usage: tests/slurm/run_jobs.py [--timeout S] [--keep DIR]
+programs built in build/release (--bin-dir). Usage:
+    tests/slurm/run_jobs.py --cores-per-node K [--timeout S] [--keep DIR] [--bin-dir DIR] [SCRIPT...]
+K: the cores each node's slurmd may use (its cpuset), for the oversubscription check.
 Exit status 0 when every job finished and wrote valid records, 1 otherwise.
 """
 
@@ -26,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -52,6 +65,11 @@ class Case:
         self.environment = {}
         self.rows = None
         self.array_tasks = None
+        self.nodes = 1
+        self.ranks_per_node = None
+        self.csv = None
+        self.json = os.path.join("json", "*.json")
+        self.files = []
         self.job_id = None
         self.problems = []
         with open(script, encoding="utf-8") as text:
@@ -70,11 +88,60 @@ class Case:
                 elif key == "ci-array-tasks":
                     first, _, last = value.partition("-")
                     self.array_tasks = set(range(int(first), int(last or first) + 1))
+                elif key == "ci-nodes":
+                    self.nodes = int(value)
+                elif key == "ci-ranks-per-node":
+                    self.ranks_per_node = int(value)
+                elif key == "ci-csv":
+                    self.csv = value
+                elif key == "ci-json":
+                    self.json = value
+                elif key == "ci-files":
+                    self.files += value.split()
                 else:
                     self.problems.append(f"unknown directive '{key}'")
         if self.rows is None:
             self.problems.append("no '# ci-rows: N' line: every job script must declare its CI test")
         self.program = self.environment.get("PROGRAM", CI_ENVIRONMENT["PROGRAM"])
+        self.csv = self.csv or self.program + ".csv"
+
+
+def cluster_nodes():
+    """The node names of the running cluster (sinfo)."""
+    done = subprocess.run(["sinfo", "-h", "-N", "-o", "%N"], capture_output=True, text=True, check=False,
+                          stdin=subprocess.DEVNULL)
+    return set(done.stdout.split())
+
+
+def decomposition_invariant(run):
+    """Every program's result is bit-identical for every decomposition, except montecarlo with
+    one random stream per rank (--streams rank), whose samples depend on the rank count."""
+    return not (run["program"] == "montecarlo" and run["parameters"].get("streams") == "rank")
+
+
+def check_placement(case, name, document, nodes, cores_per_node):
+    """The checks a JSON record's per-rank hosts and CPUs allow; returns the hosts it names."""
+    run = document["run"]
+    ranks = document["context"].get("ranks") or []
+    threads = run["decomposition"]["threads"]
+    hosts = [entry["host"] for entry in ranks]
+    if len(ranks) != run["decomposition"]["ranks"]:
+        case.problems.append(f"{name}: {len(ranks)} ranks placed, the record has {run['decomposition']['ranks']}")
+    strangers = sorted(set(hosts) - nodes)
+    if strangers:
+        case.problems.append(f"{name}: names host(s) {strangers}, not nodes of the cluster {sorted(nodes)} "
+                             "(the record must take the host from Slurm's node name)")
+    per_node = Counter(hosts)
+    if case.ranks_per_node and max(per_node.values(), default=0) > case.ranks_per_node:
+        case.problems.append(f"{name}: ranks per node {dict(per_node)}, at most {case.ranks_per_node} expected")
+    expected = any(count * threads > cores_per_node for count in per_node.values())
+    if bool(run["decomposition"]["oversubscribed"]) != expected:
+        case.problems.append(f"{name}: oversubscribed={run['decomposition']['oversubscribed']}, but ranks per node "
+                             f"{dict(per_node)} x {threads} thread(s) on {cores_per_node} core(s) per node")
+    if run["baseline"]["kind"] == "measured-serial" and decomposition_invariant(run):
+        if not run["baseline"]["bits_match"]:
+            case.problems.append(f"{name}: the result differs from its serial baseline's bits")
+    return set(hosts)
 
 
 def submit(case, output_root):
@@ -118,8 +185,8 @@ def job_states(job_id):
     return states or [("", "UNKNOWN", done.stderr.strip())]
 
 
-def check_records(case):
-    csv_path = os.path.join(case.out_dir, case.program + ".csv")
+def check_records(case, nodes, cores_per_node):
+    csv_path = os.path.join(case.out_dir, case.csv)
     if not os.path.exists(csv_path):
         case.problems.append(f"no CSV written at {csv_path}")
         return
@@ -149,6 +216,8 @@ def check_records(case):
             case.problems.append(f"row of program '{record['program']}'")
         if not record["slurm_job_id"]:
             case.problems.append("row without slurm_job_id")
+        if record["host"] not in nodes:
+            case.problems.append(f"row names host '{record['host']}', not a node of the cluster {sorted(nodes)}")
     if case.array_tasks is None:
         wrong = {r["slurm_job_id"] for r in records} - {case.job_id}
         if wrong:
@@ -159,17 +228,32 @@ def check_records(case):
             case.problems.append(f"array task ids {task_ids}, expected each of {sorted(case.array_tasks)} once")
         if len({r["slurm_job_id"] for r in records}) != len(records):
             case.problems.append("array tasks share a slurm_job_id (each task is its own job)")
-    json_paths = sorted(glob.glob(os.path.join(case.out_dir, "json", "*.json")))
+    json_paths = sorted(glob.glob(os.path.join(case.out_dir, case.json)))
     if len(json_paths) != case.rows:
         case.problems.append(f"{len(json_paths)} JSON records, expected {case.rows}")
+    named = set()
+    layouts = []
     for path in json_paths:
+        name = os.path.basename(path)
         with open(path, encoding="utf-8") as text:
-            record = json.load(text)
-        if not record["run"]["result"]["valid"] or not record["context"].get("slurm_job_id"):
-            case.problems.append(f"{os.path.basename(path)}: not valid or without slurm_job_id")
+            document = json.load(text)
+        if not document["run"]["result"]["valid"] or not document["context"].get("slurm_job_id"):
+            case.problems.append(f"{name}: not valid or without slurm_job_id")
+        hosts = check_placement(case, name, document, nodes, cores_per_node)
+        named |= hosts
+        decomposition = document["run"]["decomposition"]
+        layouts.append(f"{decomposition['ranks']}x{decomposition['threads']} on {','.join(sorted(hosts))}"
+                       + (" (oversubscribed)" if decomposition["oversubscribed"] else ""))
+    if len(named) != case.nodes:
+        case.problems.append(f"the records name the node(s) {sorted(named)}, expected {case.nodes} distinct")
+    for relative in case.files:
+        path = os.path.join(case.out_dir, relative)
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            case.problems.append(f"no file {relative} (or empty)")
     if not case.problems:
         print(f"ok  {case.name:12s} job {case.job_id}: {len(rows)} valid rows, header once"
-              + (f", array tasks {task_ids}" if case.array_tasks is not None else ""), flush=True)
+              + (f", array tasks {task_ids}" if case.array_tasks is not None else "")
+              + f"; {'; '.join(sorted(layouts))}", flush=True)
 
 
 def show_output(case):
@@ -184,18 +268,29 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=300, help="seconds for all jobs together")
     parser.add_argument("--keep", help="write the outputs here (default: a temporary folder, removed on success)")
+    parser.add_argument("--cores-per-node", type=int, required=True,
+                        help="cores each node's slurmd may use (scripts/local-slurm.sh start --cores-per-node)")
+    parser.add_argument("--bin-dir", default=os.path.join(ROOT, "build", "release"),
+                        help="the programs the jobs run (their BIN_DIR; default build/release)")
+    parser.add_argument("scripts", nargs="*", help="batch scripts (default: jobs/*.sbatch and tests/slurm/*.sbatch)")
     args = parser.parse_args()
 
-    scripts = sorted(glob.glob(os.path.join(ROOT, "jobs", "*.sbatch")))
+    scripts = args.scripts or (sorted(glob.glob(os.path.join(ROOT, "jobs", "*.sbatch")))
+                               + sorted(glob.glob(os.path.join(ROOT, "tests", "slurm", "*.sbatch"))))
     if not scripts:
         print("run_jobs: error: no jobs/*.sbatch scripts", file=sys.stderr)
         return 1
+    CI_ENVIRONMENT["BIN_DIR"] = os.path.abspath(args.bin_dir)
     cases = [Case(script) for script in scripts]
     for program in sorted({case.program for case in cases}):
-        if not os.access(os.path.join(ROOT, "build", "release", program), os.X_OK):
-            print(f"run_jobs: error: build/release/{program} missing; build the release preset first",
-                  file=sys.stderr)
+        if not os.access(os.path.join(args.bin_dir, program), os.X_OK):
+            print(f"run_jobs: error: {args.bin_dir}/{program} missing; build it first", file=sys.stderr)
             return 1
+    nodes = cluster_nodes()
+    if len(nodes) < max(case.nodes for case in cases):
+        print(f"run_jobs: error: the cluster has the nodes {sorted(nodes)}; the jobs need "
+              f"{max(case.nodes for case in cases)} (scripts/local-slurm.sh start --nodes N)", file=sys.stderr)
+        return 1
     output_root = args.keep or tempfile.mkdtemp(prefix="parscale-slurm-jobs-")
     os.makedirs(output_root, exist_ok=True)
     for case in cases:
@@ -219,7 +314,7 @@ def main():
         for task, state, exit_code in job_states(case.job_id):
             if state != "COMPLETED" or exit_code != "0:0":
                 case.problems.append(f"job {case.job_id}{'_' + task if task else ''}: {state}, exit code {exit_code}")
-        check_records(case)
+        check_records(case, nodes, args.cores_per_node)
 
     failed = [case for case in cases if case.problems]
     for case in failed:
