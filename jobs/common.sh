@@ -125,7 +125,10 @@ run_point() {
   case "$LAUNCHER" in
     srun)
       # --cpus-per-task explicitly: srun of Slurm >= 22.05 does not inherit it from the job.
-      srun --nodes="$nodes" --ntasks="$ranks" --cpus-per-task="$threads" --mpi=pmix "${command[@]}"
+      # --kill-on-bad-exit: a rank killed by a signal cannot call MPI_Abort, and the others would
+      # wait for it in a collective (Slurm's default keeps the step running).
+      srun --nodes="$nodes" --ntasks="$ranks" --cpus-per-task="$threads" --kill-on-bad-exit=1 --mpi=pmix \
+        "${command[@]}"
       ;;
     mpirun)
       mpirun -np "$ranks" --map-by "ppr:$per_node:node:PE=$threads" --bind-to core "${command[@]}"
