@@ -1,6 +1,10 @@
 #!/usr/bin/python3
-"""Faults and result files across the nodes of a running multi-node Slurm (issue 12, item 6):
+"""Runs, faults and result files across the nodes of a running multi-node Slurm (issue 12):
 
+0. (--checks programs) each program runs with each distribution on two nodes, one rank per
+   node: valid, its ranks on two distinct nodes of the cluster, not oversubscribed (each node has
+   its own cores), and the serial baseline's exact bits (used for MPICH, whose runs the job
+   scripts do not launch: they pass srun --mpi=pmix, and Debian's MPICH needs --mpi=pmi2);
 1. a rank that fails on the second node ends the whole job, non-zero, within 10 s, although
    the rank on the first node has work for longer than that; nothing is left running
    (the test-only fault program, tests/fault_program.cpp). --fault throw: the program's own
@@ -12,10 +16,11 @@
 Needs a running Slurm with at least 2 nodes (SLURM_CONF in the environment), the release build's
 programs and build/release/tests/parscale_fault (--bin-dir). Exit status 0 if every check
 passed, 1 otherwise.
-    tests/slurm/cross_node.py [--bin-dir DIR] [--launcher-args "--mpi=pmix"]
+    tests/slurm/cross_node.py [--bin-dir DIR] [--launcher-args "--mpi=pmix"] [--checks faults,appends]
 """
 import argparse
 import csv
+import json
 import os
 import shlex
 import subprocess
@@ -94,6 +99,48 @@ def test_fault_on_second_node(fault_program, launcher_args):
         expect(not left, f"--fault {fault}: processes left running: {left}")
 
 
+PROGRAM_RUNS = {  # tiny sizes: the checks are about placement and bits, not speed
+    "simpson": ["-n", "2e6"],
+    "montecarlo": ["--samples", "2e6", "--streams", "block"],
+    "primes": ["--workload", "trial", "--limit", "2e4"],
+}
+DISTRIBUTIONS = ("block", "cyclic", "dynamic")
+
+
+def test_programs(bin_dir, launcher_args, nodes, cores_per_node):
+    print(f"each program and distribution on two nodes ({' '.join(launcher_args)}):", flush=True)
+    with tempfile.TemporaryDirectory(prefix="parscale-cross-programs-") as work:
+        for program, size in PROGRAM_RUNS.items():
+            for distribution in DISTRIBUTIONS:
+                name = f"{program} --distribution {distribution}"
+                record = os.path.join(work, f"{program}-{distribution}.json")
+                command = two_node_step(launcher_args) + [
+                    os.path.join(bin_dir, program), *size, "--distribution", distribution, "--repeat", "1",
+                    "--warmup", "0", "--baseline", "measure", "--quiet", "--json", record]
+                code, out, err, seconds = run(command, 120)
+                if code != 0 or not os.path.exists(record):
+                    expect(False, f"{name}: exit {code}: {(out + err)[-2000:]}")
+                    continue
+                with open(record, encoding="utf-8") as handle:
+                    document = json.load(handle)
+                run_record = document["run"]
+                hosts = [entry["host"] for entry in document["context"].get("ranks") or []]
+                decomposition = run_record["decomposition"]
+                expect(decomposition["ranks"] == 2 and len(hosts) == 2,
+                       f"{name}: {decomposition['ranks']} rank(s) in the record, 2 launched (did the MPI library "
+                       f"see one job, or one job per task?)")
+                expect(len(set(hosts)) == 2 and set(hosts) <= set(nodes),
+                       f"{name}: ranks on {hosts}, expected two distinct nodes of {nodes}")
+                expect(decomposition["oversubscribed"] == (decomposition["threads"] > cores_per_node),
+                       f"{name}: oversubscribed={decomposition['oversubscribed']} with one rank per node and "
+                       f"{cores_per_node} core(s) per node")
+                expect(run_record["result"]["valid"], f"{name}: not valid")
+                expect(run_record["baseline"]["bits_match"], f"{name}: the result differs from the serial bits")
+                blocks = [worker["blocks"] for worker in run_record["workers"]]
+                print(f"  {name}: {seconds:.2f} s, ranks on {','.join(hosts)}, blocks per rank {blocks}, "
+                      f"imbalance {run_record['metrics']['imbalance']:.3f}", flush=True)
+
+
 def job_times(job_id):
     done = subprocess.run(["scontrol", "-o", "show", "job", job_id], capture_output=True, text=True, check=False)
     fields = dict(item.split("=", 1) for item in done.stdout.split() if "=" in item)
@@ -157,9 +204,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin-dir", default=os.path.join(ROOT, "build", "release"))
     parser.add_argument("--launcher-args", default="--mpi=pmix", help="srun's MPI options (default --mpi=pmix)")
+    parser.add_argument("--checks", default="faults,appends",
+                        help="comma-separated: programs, faults, appends (default faults,appends)")
+    parser.add_argument("--cores-per-node", type=int, default=1, help="cores each node may use (default 1)")
     args = parser.parse_args()
+    checks = set(args.checks.split(","))
+    unknown = checks - {"programs", "faults", "appends"}
+    if unknown:
+        parser.error(f"--checks: unknown {sorted(unknown)}; expected programs, faults, appends")
     fault_program = os.path.join(args.bin_dir, "tests", "parscale_fault")
-    for path in (fault_program, os.path.join(args.bin_dir, "simpson")):
+    needed = [os.path.join(args.bin_dir, program) for program in PROGRAM_RUNS]
+    for path in needed + ([fault_program] if "faults" in checks else []):
         if not os.access(path, os.X_OK):
             print(f"cross_node: error: {path} missing; build it first", file=sys.stderr)
             return 1
@@ -169,8 +224,13 @@ def main():
         print(f"cross_node: error: the cluster has the nodes {nodes}; 2 needed", file=sys.stderr)
         return 1
     began = time.monotonic()
-    test_fault_on_second_node(os.path.abspath(fault_program), shlex.split(args.launcher_args))
-    test_concurrent_appends(os.path.abspath(args.bin_dir), nodes)
+    launcher_args = shlex.split(args.launcher_args)
+    if "programs" in checks:
+        test_programs(os.path.abspath(args.bin_dir), launcher_args, nodes, args.cores_per_node)
+    if "faults" in checks:
+        test_fault_on_second_node(os.path.abspath(fault_program), launcher_args)
+    if "appends" in checks:
+        test_concurrent_appends(os.path.abspath(args.bin_dir), nodes)
     for failure in FAILURES:
         print(f"FAIL {failure}", flush=True)
     print(f"cross-node checks: {'all passed' if not FAILURES else f'{len(FAILURES)} failed'} "
