@@ -58,8 +58,12 @@ export SLURM_CONF="$conf"
 say() { echo "local-slurm: $*"; }
 die() { echo "local-slurm: error: $*" >&2; exit 1; }
 
-pid_alive() {  # pid_alive FILE: the pid in FILE is a running process
-  [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+pid_alive() {  # pid_alive FILE: the pid in FILE is a running process (not a zombie)
+  local pid state
+  [ -s "$1" ] || return 1
+  pid=$(cat "$1")
+  state=$(sed 's/.*) \(.\).*/\1/' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
 }
 
 munge_works() {
@@ -223,7 +227,7 @@ wait_for_idle() {
   local states="" expected
   expected=$(node_names | wc -l)
   for _ in $(seq 100); do
-    states=$(sinfo -h -N -o '%N %T' 2>/dev/null || true)
+    states=$(timeout 5 sinfo -h -N -o "%N %T" 2>/dev/null || true)
     if [ "$(grep -c ' idle' <<<"$states")" -eq "$expected" ]; then
       say "$expected node(s) idle: $(sinfo -h -N -o '%N (%c CPU)' | paste -sd' '); $(print_env)"
       return
@@ -250,13 +254,14 @@ wait_for_pid_file() {  # wait_for_pid_file NAME FILE: the daemon wrote its pid f
 
 print_env() { echo "export SLURM_CONF=$conf"; }
 
-any_daemon_alive() {
-  local name
-  pid_alive "$state_dir/slurmctld.pid" && return 0
+daemons_alive() {  # how many of the cluster's daemons run, as "alive of expected"
+  local name alive=0 expected=1
+  pid_alive "$state_dir/slurmctld.pid" && alive=$((alive + 1))
   for name in $(node_names); do
-    pid_alive "$(slurmd_pid_file "$name")" && return 0
+    expected=$((expected + 1))
+    pid_alive "$(slurmd_pid_file "$name")" && alive=$((alive + 1))
   done
-  return 1
+  echo "$alive of $expected"
 }
 
 start() {
@@ -280,7 +285,9 @@ start() {
   [[ -z $cores_per_node || $cores_per_node =~ ^[1-9][0-9]{0,2}$ ]] ||
     { echo "local-slurm: --cores-per-node: expected an integer in [1, 999], got '$cores_per_node'" >&2; exit 2; }
   require_root_and_packages
-  if any_daemon_alive; then
+  local alive
+  alive=$(daemons_alive)
+  if [ "${alive%% *}" -gt 0 ] && [ "${alive%% *}" = "${alive##* }" ]; then
     local running
     running=$(node_names | wc -l)
     [ "$running" -eq "$count" ] || die "a $running-node cluster is running; stop it first for $count nodes"
@@ -288,9 +295,16 @@ start() {
     wait_for_idle
     return
   fi
-  # A fresh cluster: no state from an earlier one (a crashed start included).
+  if [ "${alive%% *}" -gt 0 ]; then
+    say "only $alive daemons of the last cluster run; stopping them for a fresh start"
+    stop || die "could not stop what was left of the last cluster"
+  fi
+  # A fresh cluster: no state or logs from an earlier one (a crashed start included).
   clean_state
+  rm -f "$state_dir"/*.log
   mkdir -p "$state_dir/ctld-state"
+  # A start that fails stops what it started (the logs stay for a look).
+  trap 'echo "local-slurm: start failed; stopping what it started" >&2; stop >&2 || true' EXIT
   start_munge
   local plan name cores cpus usable
   plan=$(plan_nodes "$count" "$cores_per_node")
@@ -315,6 +329,7 @@ start() {
     fi
   done <<<"$plan"
   wait_for_idle
+  trap - EXIT
 }
 
 stop_by_pid_file() {  # stop_by_pid_file NAME FILE
@@ -396,7 +411,7 @@ status() {
   done
   if munge_works; then say "munge works"; else say "munge not working"; fi
   if [ "$running" -eq 1 ]; then
-    sinfo -N -o '%N %T %c %C'
+    timeout 10 sinfo -N -o "%N %T %c %C" || say "sinfo did not answer (is slurmctld up?)"
     print_env
     return 0
   fi

@@ -232,6 +232,7 @@ def check_records(case, nodes, cores_per_node):
     if len(json_paths) != case.rows:
         case.problems.append(f"{len(json_paths)} JSON records, expected {case.rows}")
     named = set()
+    node_counts = []
     layouts = []
     for path in json_paths:
         name = os.path.basename(path)
@@ -241,9 +242,15 @@ def check_records(case, nodes, cores_per_node):
             case.problems.append(f"{name}: not valid or without slurm_job_id")
         hosts = check_placement(case, name, document, nodes, cores_per_node)
         named |= hosts
+        node_counts.append(len(hosts))
         decomposition = document["run"]["decomposition"]
         layouts.append(f"{decomposition['ranks']}x{decomposition['threads']} on {','.join(sorted(hosts))}"
                        + (" (oversubscribed)" if decomposition["oversubscribed"] else ""))
+    if records and "nodes" in records[0]:  # the record's node count (schema 2), where present
+        counted = sorted(record["nodes"] for record in records)
+        if counted != sorted(str(count) for count in node_counts):
+            case.problems.append(f"the rows' nodes column says {counted}, their ranks' hosts "
+                                 f"{sorted(node_counts)}")
     if len(named) != case.nodes:
         case.problems.append(f"the records name the node(s) {sorted(named)}, expected {case.nodes} distinct")
     for relative in case.files:
