@@ -17,7 +17,7 @@
 #   scripts/local-slurm.sh env                print the line that points the Slurm commands at this cluster
 #
 # Then:  export SLURM_CONF=/tmp/parscale-slurm/slurm.conf   (what `env` prints)
-#        sbatch --nodes=2 jobs/mpi_strong.sbatch; squeue; ...
+#        sbatch --nodes=2 --ntasks=2 jobs/mpi_strong.sbatch; squeue; ...
 #
 # The nodes n1..nN are Slurm nodes on one host. Each node gets its own CPUs: its slurmd runs
 # under `taskset -c <its cores>` and Slurm does no binding of its own (TaskPlugin=task/none), so a
@@ -30,14 +30,13 @@
 # file, log and TmpFS (%n in slurm.conf): without a TmpFS per node, two nodes' PMIx servers
 # collide in one directory ("spmix_appdir ...: File exists").
 # What this proves and what not: Open MPI and Slurm see separate nodes (no shared-memory transport
-# between them; ranks talk over TCP on loopback), but both nodes share one host, so the network
-# latency is loopback's, not a real interconnect's (docs/multi-node.md).
+# between them; ranks talk over TCP), but both nodes share one host, so the "network" is this
+# host's own TCP stack, not a real interconnect (docs/multi-node.md).
 #
 # Authentication: munge, as on a real cluster, so the jobs run through the same credential path a
 # user's cluster uses. Not auth/none + cred/none: with those, any local user could submit a job
 # claiming any uid, root included, and slurmd (run as root) would run it: a root escalation on a
-# shared machine, even for a throwaway cluster. munged is already a test package and starts in
-# well under a second.
+# shared machine, even for a throwaway cluster. munge is already a test package.
 #
 # Needs root (slurmd launches jobs; munged runs as user munge) and the Debian packages munge
 # slurmd slurmctld slurm-client (scripts/setup.sh test). Systemd is not used: the daemons are
