@@ -152,7 +152,7 @@ TEST(MonteCarlo, EstimatesAreStatisticallyValidForSeveralSeeds) {
       const MonteCarloPi kernel(samples, seed, mode);
       const PiEstimate estimate = kernel.finalize(serial_hits(kernel));
       const Verdict verdict = kernel.verdict(estimate);
-      EXPECT_TRUE(verdict.valid) << "seed " << seed << " " << to_string(mode) << ": " << verdict.value_text;
+      EXPECT_TRUE(verdict.passed()) << "seed " << seed << " " << to_string(mode) << ": " << verdict.value_text;
       const double z = (estimate.pi - std::numbers::pi) / estimate.sigma;
       sum_of_squares += z * z;
       ++seeds;
@@ -169,9 +169,9 @@ TEST(MonteCarlo, VerdictCatchesAWrongEstimateAndPrintsTheFactor) {
   const MonteCarloPi kernel(1'000'000, 1, StreamMode::block);
   const double sigma = pi_estimate_sigma(1'000'000);
   const auto hits_for = [](double pi) { return static_cast<std::uint64_t>(std::llround(pi / 4.0 * 1e6)); };
-  EXPECT_TRUE(kernel.verdict(kernel.finalize(hits_for(std::numbers::pi + 4.5 * sigma))).valid);
+  EXPECT_TRUE(kernel.verdict(kernel.finalize(hits_for(std::numbers::pi + 4.5 * sigma))).passed());
   const Verdict wrong = kernel.verdict(kernel.finalize(hits_for(std::numbers::pi + 5.5 * sigma)));
-  EXPECT_FALSE(wrong.valid);
+  EXPECT_FALSE(wrong.passed());
   EXPECT_NE(wrong.criterion.find("<= 5 sigma"), std::string::npos) << wrong.criterion;
   EXPECT_NEAR(wrong.tolerance, 5 * sigma, 1e-15);
   EXPECT_NEAR(sigma, 4 * std::sqrt(std::numbers::pi / 4 * (1 - std::numbers::pi / 4) / 1e6), 1e-15);
