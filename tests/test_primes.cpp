@@ -194,9 +194,15 @@ TEST(PrimeSieve, VerdictCatchesAWrongSumOrCount) {
   totals.count -= 1;
   totals.sum += 2;
   EXPECT_FALSE(sieve.verdict(totals).passed());
-  const PrimeSieveSum unlisted(12345);  // not a power of ten: checked by the plain sieve
-  EXPECT_TRUE(unlisted.verdict(sieve_all(unlisted)).passed());
-  EXPECT_FALSE(unlisted.verdict(totals).passed());
+  // Not a power of ten: checked by the oracle. A wrong sum of this N (not another N's) fails.
+  const PrimeSieveSum unlisted(12345);
+  PrimeTotals unlisted_totals = sieve_all(unlisted);
+  EXPECT_TRUE(unlisted.verdict(unlisted_totals).passed());
+  unlisted_totals.sum -= 1;
+  EXPECT_FALSE(unlisted.verdict(unlisted_totals).passed());
+  unlisted_totals.sum += 1;
+  unlisted_totals.count += 1;
+  EXPECT_FALSE(unlisted.verdict(unlisted_totals).passed());
 }
 
 TEST(PrimeTrial, EachTaskAgreesWithTheSieve) {
