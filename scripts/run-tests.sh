@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it, in stages (separate build directories):
 #   release  the release build's ctest (Open MPI, the system default)
+#   portable the same tests without -march=native: every non-AVX-512 code path (the fallbacks
+#            AVX-512 machines never run)
 #   asan     AddressSanitizer + UndefinedBehaviorSanitizer build, the same tests
 #   mpich    the release build against MPICH (mpicxx.mpich / mpiexec.mpich), the same tests
 #   slurm    a local one-node Slurm; every jobs/*.sbatch submitted and its records checked
 #            (root only: it starts the munge and Slurm daemons)
-# Usage: scripts/run-tests.sh [stage...]   (default: all four). Prints each stage's time.
+# Usage: scripts/run-tests.sh [stage...]   (default: all five). Prints each stage's time.
 # (Dependencies must be installed: scripts/setup.sh test.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(release asan mpich slurm)
+[ ${#stages[@]} -eq 0 ] && stages=(release portable asan mpich slurm)
 
 declare -A seconds
 run_build_stage() {
@@ -39,9 +41,9 @@ for stage in "${stages[@]}"; do
   started=$SECONDS
   echo "=== stage ${stage}"
   case "${stage}" in
-    release | asan | mpich) run_build_stage "${stage}" ;;
+    release | portable | asan | mpich) run_build_stage "${stage}" ;;
     slurm) run_slurm_stage ;;
-    *) echo "run-tests.sh: error: unknown stage '${stage}' (release, asan, mpich, slurm)" >&2; exit 2 ;;
+    *) echo "run-tests.sh: error: unknown stage '${stage}' (release, portable, asan, mpich, slurm)" >&2; exit 2 ;;
   esac
   seconds[${stage}]=$((SECONDS - started))
   echo "=== stage ${stage}: passed in ${seconds[${stage}]} s"
