@@ -215,8 +215,7 @@ def plot_kind(data, kind, columns, name, out_dir, formats, fit_oversubscribed, t
                 ax.plot(part["p"], part[column], linestyle="none", marker=marker, markersize=7, color=color,
                         markerfacecolor=face, markeredgewidth=1.5, zorder=3)
         fitted = group[(group["p"] > 1) & (fit_oversubscribed | ~group["oversubscribed"])]
-        fit_text = (f"no fit: {len(fitted)} point{'' if len(fitted) == 1 else 's'} with p > 1"
-                    f"{'' if fit_oversubscribed else ' not oversubscribed'}, too few (a fit needs {MIN_FIT_POINTS})")
+        fit_text = f"no fit: too few points ({len(fitted)} of the {MIN_FIT_POINTS} needed)"
         if len(fitted) >= MIN_FIT_POINTS:
             f = amdahl_fit(fitted["p"], fitted["S"]) if strong else gustafson_fit(fitted["p"], fitted["S"])
             curve_p = np.linspace(1, max_p, 200)
@@ -259,13 +258,13 @@ def plot_kind(data, kind, columns, name, out_dir, formats, fit_oversubscribed, t
         Line2D([], [], linestyle="none", marker="o", color="0.3", markerfacecolor="white", markeredgewidth=1.5),
         Line2D([], [], color="black", ls=":", lw=1), Line2D([], [], color="0.3", ls="--", lw=1)]
     labels = series_labels + ["hollow marker: oversubscribed (workers > cores)", "ideal",
-                              f"dashed: {law} fit, f by least squares on "
-                              + ("every p > 1" if fit_oversubscribed else "p > 1 not oversubscribed")
-                              + f" (at least {MIN_FIT_POINTS} points)"]
+                              f"dashed: {law} fit (least squares) through >= {MIN_FIT_POINTS} points p > 1"
+                              + ("" if fit_oversubscribed else ", not oversubscribed")]
     if data["oversubscribed"].any():
         handles.append(Patch(color="0.9"))
         labels.append("shaded: every point oversubscribed")
-    columns_in_legend = 2 if max(len(text) for text in labels) > 40 else 3
+    longest = max(len(text) for text in labels)
+    columns_in_legend = 1 if longest > 75 else 2 if longest > 40 else 3
     figure.legend(handles, labels, fontsize=9, loc="lower center", ncol=columns_in_legend, frameon=False,
                   bbox_to_anchor=(0.5, 0.02))
     hosts = ", ".join(sorted(str(host) for host in data["host"].dropna().unique())) if "host" in data else "?"
