@@ -311,7 +311,7 @@ std::string human_summary(const RunRecord& record) {
       how = "serial driver on rank 0, median, interleaved with the parallel repetitions";
     } else if (record.baseline_kind == "sampled-serial") {
       how = fmt::format("ESTIMATE: serial driver on rank 0 over every block of a strided {:.3g}% sample, scaled; "
-                        "interleaved",
+                        "interleaved; for a measured one pass --baseline SECONDS, as scripts/scaling_study.py does",
                         100.0 * record.baseline_sample_share);
     }
     add("baseline", fmt::format("{:.6f} s ({}{}{})", record.baseline_seconds, how,

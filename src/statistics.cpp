@@ -46,16 +46,27 @@ SpeedupInterval speedup_interval(const std::string& baseline_kind, double baseli
     interval.method = "the serial and parallel repetitions are not paired";
     return interval;
   }
-  interval.available = true;
-  interval.low = std::numeric_limits<double>::infinity();
-  interval.high = 0.0;
+  std::vector<double> ratios;
   for (std::size_t k = 0; k < serial.size(); ++k) {
-    const double ratio = serial[k] / parallel[k];
-    interval.low = std::min(interval.low, ratio);
-    interval.high = std::max(interval.high, ratio);
+    ratios.push_back(serial[k] / parallel[k]);
   }
-  interval.method = fmt::format("min .. max of {} paired serial/parallel ratios (interleaved repetitions)",
-                                serial.size());
+  std::sort(ratios.begin(), ratios.end());
+  interval.available = true;
+  if (ratios.size() <= kMaxPairsForFullRange) {
+    interval.low = ratios.front();
+    interval.high = ratios.back();
+    interval.method = fmt::format("min .. max of {} paired serial/parallel ratios (interleaved repetitions)",
+                                  ratios.size());
+  } else {
+    // The extremes of many pairs only grow with their number: the middle 90% instead (nearest rank).
+    const auto rank = [&](double fraction) {
+      return ratios[static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(ratios.size()))) - 1];
+    };
+    interval.low = rank(0.05);
+    interval.high = rank(0.95);
+    interval.method = fmt::format(
+        "5th .. 95th percentile of {} paired serial/parallel ratios (interleaved repetitions)", ratios.size());
+  }
   return interval;
 }
 

@@ -121,6 +121,22 @@ TEST(Record, IntervalIsTheRangeOfThePairedRatios) {
   EXPECT_EQ(human_summary(record).find("warning:"), std::string::npos);
 }
 
+TEST(Record, ManyPairsGiveTheMiddleNinetyPercent) {
+  RunRecord record = sample();
+  record.baseline_kind = "measured-serial";
+  record.seconds.assign(20, 1.0);
+  record.baseline_repetitions.clear();
+  for (int k = 1; k <= 20; ++k) {
+    record.baseline_repetitions.push_back(static_cast<double>(k));  // ratios 1..20
+  }
+  record.time_median = 1.0;
+  record.baseline_seconds = 10.5;
+  compute_metrics(record);
+  EXPECT_DOUBLE_EQ(record.speedup_low, 1.0);    // nearest rank ceil(0.05 * 20) = 1
+  EXPECT_DOUBLE_EQ(record.speedup_high, 19.0);  // ceil(0.95 * 20) = 19
+  EXPECT_NE(record.interval_method.find("5th .. 95th"), std::string::npos);
+}
+
 TEST(Record, NoIntervalBelowThreeRepetitionsAndTheSummarySaysWhy) {
   RunRecord record = sample();
   record.baseline_kind = "measured-serial";
