@@ -109,39 +109,6 @@ inline TimingSummary summarize(std::vector<double> seconds) {
   return summary;
 }
 
-template <Kernel K>
-struct Measurement {
-  typename K::Partial total{};       // rank 0 only
-  TimingSummary timing;              // identical on every rank
-  std::vector<WorkerStats> workers;  // rank 0 only, from the median repetition
-};
-
-// The timing protocol: `warmup` untimed runs, then `repeat` timed runs, each started
-// together after a barrier; a repetition's time is the slowest rank's.
-template <Kernel K, class Team>
-Measurement<K> measure(const K& kernel, const ExecutionPlan& plan, Team& team, int warmup, int repeat) {
-  for (int i = 0; i < warmup; ++i) {
-    run_once(kernel, plan, team);
-  }
-  Measurement<K> measurement;
-  std::vector<double> seconds;
-  std::vector<std::vector<WorkerStats>> workers;
-  for (int i = 0; i < repeat; ++i) {
-    team.barrier();
-    const auto start = std::chrono::steady_clock::now();
-    RunOnce<K> run = run_once(kernel, plan, team);
-    const double local = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    seconds.push_back(team.max(local));
-    if (team.rank() == 0) {
-      measurement.total = run.total;
-    }
-    workers.push_back(std::move(run.workers));
-  }
-  measurement.timing = summarize(seconds);
-  if (!workers.empty()) {
-    measurement.workers = workers[measurement.timing.median_index];
-  }
-  return measurement;
-}
+// The timing protocol (warm-up, repetitions, the interleaved baseline): protocol.hpp.
 
 }  // namespace parscale

@@ -30,17 +30,36 @@ struct WorkerId {
   }
 };
 
-// How a finished result compares with the known answer.
+// How a finished result compares with a reference. Three outcomes: PASS (checked and
+// within tolerance), FAIL (checked and not), UNVERIFIED (no reference could be used: the
+// result is reported but never counted as valid).
+enum class VerdictStatus { pass, fail, unverified };
+
 struct Verdict {
-  bool valid = false;
-  std::string value_text;      // the result, exact decimal or %.17g
-  std::string reference_text;  // the exact / reference value
-  std::string detail;          // optional: what else the summary should show (e.g. exact counts)
-  double value = 0.0;          // the result as a double (for plots)
-  double error = 0.0;          // |value - reference| (0 for exact integer matches)
-  double tolerance = 0.0;      // the bound used to decide `valid`
-  std::string criterion;       // one line on how `valid` was decided
+  VerdictStatus status = VerdictStatus::fail;
+  std::string value_text;        // the result, exact decimal or %.17g
+  std::string reference_text;    // the exact / reference value ("" when unverified)
+  std::string reference_source;  // where the reference came from, or "none: <reason>"
+  std::string detail;            // optional: what else the summary should show (e.g. exact counts)
+  double value = 0.0;            // the result as a double (for plots)
+  double error = 0.0;            // |value - reference| (0 for exact integer matches)
+  double tolerance = 0.0;        // the bound used to decide the status
+  std::string criterion;         // one line on how the status was decided
+  [[nodiscard]] bool passed() const { return status == VerdictStatus::pass; }
 };
+
+inline VerdictStatus pass_if(bool within_tolerance) {
+  return within_tolerance ? VerdictStatus::pass : VerdictStatus::fail;
+}
+
+inline const char* to_string(VerdictStatus status) {
+  switch (status) {
+    case VerdictStatus::pass: return "PASS";
+    case VerdictStatus::fail: return "FAIL";
+    case VerdictStatus::unverified: return "UNVERIFIED";
+  }
+  return "?";
+}
 
 // Partial results travel between ranks as raw bytes, so they must be trivially copyable.
 template <class P>

@@ -1,5 +1,7 @@
 #include "primes_sieve.hpp"
 
+#include "primes_oracle.hpp"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -542,6 +544,11 @@ const std::vector<KnownPrimeTotals>& known_prime_totals() {
       {100000000000ULL, "201467077743744681014", 4118054813},
       // The published sum (OEIS A046731) and pi(10^12); the count also from libprimesieve 11.0.
       {1000000000000ULL, "18435588552550705911377", 37607912018},
+      // OEIS A046731 (equal to the cumulative sums of A077645 and to 10^k(10^k+1)/2 - 1 - A139043)
+      // and A006880; the oracle reproduces them (docs/verification.md).
+      {10000000000000ULL, "1699246443377779418889494", 346065536839},
+      {100000000000000ULL, "157589260710736940541561021", 3204941750802},
+      {1000000000000000ULL, "14692398516908006398225702366", 29844570422669},
   };
   return known;
 }
@@ -561,42 +568,17 @@ PrimeTotals plain_sieve_totals(std::uint64_t limit) {
   return totals;
 }
 
-Verdict PrimeSieveSum::verdict(const Value& value) const {
-  // The plain sieve needs limit/16 bytes and about a second per 10^8.
-  constexpr std::uint64_t kPlainSieveMax = 100'000'000;
-  Verdict verdict;
-  verdict.value_text = to_decimal(value.sum);
-  verdict.detail = fmt::format("{} primes", value.count);
-  verdict.value = static_cast<double>(value.sum);
-  std::optional<PrimeTotals> reference;
-  std::string source;
+Verdict PrimeSieveSum::verdict(const Value& value) const { return prime_totals_verdict(value, limit_, given_); }
+
+Verdict PrimeSieveSum::result(const Value& value) const { return prime_totals_result(value); }
+
+double PrimeSieveSum::reference_seconds_estimate() const {
   for (const auto& known : known_prime_totals()) {
     if (known.limit == limit_) {
-      verdict.reference_text = known.sum;
-      reference = PrimeTotals{0, known.count};
-      source = fmt::format("the known values for N = {}", limit_);
+      return 0.0;  // a table look-up
     }
   }
-  if (!reference && limit_ <= kPlainSieveMax) {
-    reference = plain_sieve_totals(limit_);
-    verdict.reference_text = to_decimal(reference->sum);
-    source = "an independent plain sieve";
-  }
-  if (!reference) {
-    verdict.reference_text = fmt::format("none: N = {} is not validated (references: N = 10^k, k <= 12, and N <= 10^8)",
-                                         limit_);
-    verdict.valid = true;
-    verdict.criterion = fmt::format("NOT VALIDATED: no reference for N = {}; {} primes", limit_, value.count);
-    return verdict;
-  }
-  const bool sum_equal = verdict.value_text == verdict.reference_text;
-  const bool count_equal = value.count == reference->count;
-  verdict.valid = sum_equal && count_equal;
-  verdict.error = sum_equal ? 0.0 : std::abs(verdict.value - std::stod(verdict.reference_text));
-  verdict.tolerance = 0.0;
-  verdict.criterion = fmt::format("exact: sum and count ({} primes, expected {}) equal {}", value.count,
-                                  reference->count, source);
-  return verdict;
+  return lucy_seconds_estimate(limit_);
 }
 
 void PrimeSieveSum::describe(nlohmann::json& parameters) const {

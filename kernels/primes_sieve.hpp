@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ std::string to_decimal(uint128 value);
 struct PrimeTotals {
   uint128 sum = 0;
   std::uint64_t count = 0;
+  friend bool operator==(const PrimeTotals&, const PrimeTotals&) = default;
 };
 
 class PrimeSieveSum {
@@ -70,7 +72,14 @@ class PrimeSieveSum {
   static Partial combine(const Partial& a, const Partial& b) { return {a.sum + b.sum, a.count + b.count}; }
   [[nodiscard]] Value finalize(const Partial& totals) const { return totals; }
 
+  // Checked against the published table where N = 10^k, else the oracle (primes_oracle.hpp).
   [[nodiscard]] Verdict verdict(const Value& value) const;
+  // The value fields only, unchecked.
+  [[nodiscard]] Verdict result(const Value& value) const;
+  // One core's seconds for verdict(): lets the program skip a check dearer than the run.
+  [[nodiscard]] double reference_seconds_estimate() const;
+  // A sum to compare with instead (e.g. a published value); the count is then not checked.
+  void set_given_reference(uint128 sum) { given_ = sum; }
   void describe(nlohmann::json& parameters) const;
 
  private:
@@ -87,9 +96,10 @@ class PrimeSieveSum {
   std::uint64_t block_numbers_;
   std::vector<std::uint32_t> sieving_primes_;  // primes above the pattern primes with p*p < limit
   std::vector<Pattern> patterns_;
+  std::optional<uint128> given_;
 };
 
-// Exact reference values the verdicts use: sum and count of the primes below 10^k.
+// Published sum (OEIS A046731) and count (A006880) of the primes below 10^k, k <= 12.
 struct KnownPrimeTotals {
   std::uint64_t limit;
   const char* sum;

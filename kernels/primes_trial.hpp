@@ -5,10 +5,12 @@
 // square root: the textbook algorithm, kept on purpose. A task costs ~x^1.5, so the last
 // tasks dominate and a contiguous split of the tasks leaves the last worker most of the
 // work. One task per block: the task is the unit of scheduling. The checksum is the sum of
-// all the tasks' sums; the verdict compares it with the same sums from the segmented sieve.
+// all the tasks' sums; the verdict compares it with the same sums from the oracle
+// (kernels/primes_oracle.hpp), an independent algorithm.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
@@ -44,14 +46,20 @@ class PrimeSumsTrial {
   static Partial combine(const Partial& a, const Partial& b) { return a + b; }
   [[nodiscard]] Value finalize(const Partial& checksum) const { return checksum; }
 
-  // The same checksum from the segmented sieve (an independent algorithm).
+  // The same checksum from the oracle, task by task.
   [[nodiscard]] uint128 reference() const;
   [[nodiscard]] Verdict verdict(const Value& value) const;
+  [[nodiscard]] Verdict result(const Value& value) const;
+  // One core's seconds for verdict(): lets the program skip a check dearer than the run.
+  [[nodiscard]] double reference_seconds_estimate() const;
+  // A checksum to compare with instead (e.g. from another implementation).
+  void set_given_reference(uint128 checksum) { given_ = checksum; }
   void describe(nlohmann::json& parameters) const;
 
  private:
   std::uint64_t limit_;
   std::uint64_t step_;
+  std::optional<uint128> given_;
 };
 
 }  // namespace parscale

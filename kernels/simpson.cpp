@@ -168,7 +168,8 @@ Verdict SimpsonPi::verdict(const Value& value) const {
   verdict.reference_text = fmt::format("{:.17g}", std::numbers::pi);
   verdict.error = std::abs(value - std::numbers::pi);
   verdict.tolerance = tolerance();
-  verdict.valid = verdict.error <= verdict.tolerance;
+  verdict.status = pass_if(verdict.error <= verdict.tolerance);
+  verdict.reference_source = "closed form: pi (std::numbers::pi)";
   verdict.criterion = "|pi_est - pi| <= 0.6*n^-1.5 + 1e-14 (Simpson error ~0.4592*n^-1.5 plus rounding)";
   return verdict;
 }

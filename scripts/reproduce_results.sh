@@ -91,7 +91,7 @@ study() {
     failed+=("$name")
   fi
   if [ -f "$out/$name/$name.csv" ]; then
-    "$python" results/plot_scaling.py "$out/$name/$name.csv" || failed+=("$name (plot)")
+    "$python" scripts/plot_scaling.py "$out/$name/$name.csv" || failed+=("$name (plot)")
   fi
 }
 
@@ -109,7 +109,7 @@ for name in simpson-strong montecarlo-strong primes-strong; do
 done
 if [ ${#strong_csvs[@]} -gt 1 ]; then
   for model in openmp mpi; do
-    "$python" results/plot_scaling.py "${strong_csvs[@]}" --out "$out" --name "kernels-$model" \
+    "$python" scripts/plot_scaling.py "${strong_csvs[@]}" --out "$out" --name "kernels-$model" \
       --filter "sweep=$model" --group-by program --title "kernels compared: $model, strong scaling" ||
       failed+=("kernels-$model (plot)")
   done

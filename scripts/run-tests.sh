@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it, in stages (separate build directories):
 #   release  the release build's ctest (Open MPI, the system default)
+#   portable the same tests without -march=native: every non-AVX-512 code path (the fallbacks
+#            AVX-512 machines never run)
 #   asan     AddressSanitizer + UndefinedBehaviorSanitizer build, the same tests
 #   mpich    the release build against MPICH (mpicxx.mpich / mpiexec.mpich), the same tests
 #   slurm    a local 2-node Slurm on this host; every jobs/*.sbatch run across both nodes and its
 #            records checked, faults and result files across nodes (tests/slurm/run_jobs.sh;
 #            root only: it starts the munge and Slurm daemons; otherwise reported as skipped)
-# Usage: scripts/run-tests.sh [stage...]   (default: all four). Prints each stage's time and
+# Usage: scripts/run-tests.sh [stage...]   (default: all of them). Prints each stage's time and
 # whether it passed or was skipped.
 # (Dependencies must be installed: scripts/setup.sh test.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(release asan mpich slurm)
+[ ${#stages[@]} -eq 0 ] && stages=(release portable asan mpich slurm)
 
 declare -A seconds outcome
 skipped=77  # a stage that could not run here (its checks did not pass, they did not run)
@@ -48,9 +50,9 @@ for stage in "${stages[@]}"; do
   echo "=== stage ${stage}"
   status=0
   case "${stage}" in
-    release | asan | mpich) run_build_stage "${stage}" ;;
+    release | portable | asan | mpich) run_build_stage "${stage}" ;;
     slurm) run_slurm_stage || status=$? ;;
-    *) echo "run-tests.sh: error: unknown stage '${stage}' (release, asan, mpich, slurm)" >&2; exit 2 ;;
+    *) echo "run-tests.sh: error: unknown stage '${stage}' (release, portable, asan, mpich, slurm)" >&2; exit 2 ;;
   esac
   seconds[${stage}]=$((SECONDS - started))
   case "${status}" in

@@ -184,11 +184,17 @@ class Launcher:
         return command + self.extra
 
 
+RECORD_SCHEMA_VERSION = 2  # src/record.hpp kRecordSchemaVersion
+
+
 def read_csv_row(path):
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     if len(rows) != 1:
         raise RuntimeError(f"{path}: expected one CSV row, found {len(rows)}")
+    if rows[0].get("schema_version") != str(RECORD_SCHEMA_VERSION):
+        raise RuntimeError(f"{path}: written by record schema {rows[0].get('schema_version')}, this runner reads "
+                           f"schema {RECORD_SCHEMA_VERSION}; use this version's programs (--bin-dir)")
     return rows[0]
 
 

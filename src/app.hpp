@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <map>
@@ -34,6 +35,7 @@
 #include "mpi_team.hpp"
 #include "output_files.hpp"
 #include "plan.hpp"
+#include "protocol.hpp"
 #include "record.hpp"
 #include "signals.hpp"
 #include "team.hpp"
@@ -75,29 +77,74 @@ struct is_variant : std::false_type {};
 template <class... Ts>
 struct is_variant<std::variant<Ts...>> : std::true_type {};
 
+// A check estimated below this is always made under --verify auto, whatever the run's length.
+inline constexpr double kAlwaysAffordableCheckSeconds = 1.0;
+
+// The result's value fields without a check (status UNVERIFIED).
+template <Kernel K>
+Verdict unchecked_verdict(const K& kernel, const typename K::Value& value) {
+  if constexpr (requires { kernel.result(value); }) {
+    return kernel.result(value);
+  } else {
+    Verdict verdict = kernel.verdict(value);  // cheap for kernels without result()
+    verdict.status = VerdictStatus::unverified;
+    verdict.reference_text.clear();
+    verdict.error = 0.0;
+    verdict.tolerance = 0.0;
+    verdict.criterion = "not checked";
+    return verdict;
+  }
+}
+
+// The verdict under the user's --verify and --tolerance. `run_seconds`: the measurement's wall time.
+template <Kernel K>
+Verdict decide_verdict(const K& kernel, const typename K::Value& value, const CommonOptions& options,
+                       double run_seconds) {
+  if (options.verify == VerifyPolicy::never) {
+    Verdict verdict = unchecked_verdict(kernel, value);
+    verdict.reference_source = "none: not checked (--verify never)";
+    return verdict;
+  }
+  if constexpr (requires { kernel.reference_seconds_estimate(); }) {
+    const double cost = kernel.reference_seconds_estimate();
+    if (options.verify == VerifyPolicy::automatic && cost > kAlwaysAffordableCheckSeconds && cost > run_seconds) {
+      Verdict verdict = unchecked_verdict(kernel, value);
+      verdict.reference_source = fmt::format(
+          "none: the check would take ~{:.3g} s on one core, longer than the run's {:.3g} s (--verify always forces it)",
+          cost, run_seconds);
+      return verdict;
+    }
+  }
+  Verdict verdict = kernel.verdict(value);
+  if (options.tolerance && verdict.status != VerdictStatus::unverified) {
+    verdict.tolerance = *options.tolerance;
+    verdict.status = pass_if(verdict.error <= verdict.tolerance);
+    verdict.criterion += fmt::format(" (tolerance {:g} set with --tolerance)", *options.tolerance);
+  }
+  return verdict;
+}
+
+// Exact equality of two partial results (bitwise for floating point: -0.0 and NaN included).
+template <class P>
+bool same_bits(const P& a, const P& b) {
+  if constexpr (std::is_floating_point_v<P>) {
+    return std::memcmp(&a, &b, sizeof(P)) == 0;
+  } else {
+    return a == b;
+  }
+}
+
 template <Kernel K>
 RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const char* program) {
   const CommonOptions& options = run.options;
   const ExecutionPlan plan = plan_for_kernel<K>(run);
   const double nan = std::numeric_limits<double>::quiet_NaN();
 
-  double baseline_seconds = nan;
-  std::optional<typename K::Partial> baseline_total;
-  if (options.baseline.kind == BaselineKind::measure) {
-    if (team.rank() == 0) {
-      LocalTeam alone;
-      ExecutionPlan serial_plan;
-      serial_plan.model = Model::serial;
-      const Measurement<K> serial = measure(kernel, serial_plan, alone, options.warmup, options.repeat);
-      baseline_seconds = serial.timing.median;
-      baseline_total = serial.total;
-    }
-    team.idle_barrier();  // the other ranks sleep instead of spinning while rank 0 measures
-  } else if (options.baseline.kind == BaselineKind::given) {
-    baseline_seconds = options.baseline.seconds;
-  }
-
-  const Measurement<K> measured = measure(kernel, plan, team, options.warmup, options.repeat);
+  const bool measure_baseline = options.baseline.kind == BaselineKind::measure;
+  const BaselineSample sample = baseline_sample(kernel, team.size() * plan.threads);
+  const RepetitionPolicy policy{options.warmup, options.repeat, options.min_time};
+  const ProtocolResult<K> measured = measure_interleaved(kernel, plan, team, policy, measure_baseline, sample);
+  const TimingSummary timing = summarize(measured.seconds);
   const std::string my_placement = encode(this_rank_placement());
   std::vector<std::string> placements;
   for (const auto& part : team.gather_parts(std::vector<char>(my_placement.begin(), my_placement.end()))) {
@@ -130,26 +177,35 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
                                        ? "," + std::to_string(plan.dynamic_chunk)
                                        : "")
                             : "-";
-  record.warmup = options.warmup;
-  record.repeat = options.repeat;
-  record.seconds = measured.timing.seconds;
-  record.time_min = measured.timing.min;
-  record.time_median = measured.timing.median;
-  record.time_max = measured.timing.max;
-  record.baseline_kind = baseline_name(options.baseline);
-  record.baseline_seconds = baseline_seconds;
+  record.warmup = measured.warmup;
+  record.repeat = static_cast<int>(measured.seconds.size());
+  record.seconds = timing.seconds;
+  record.time_min = timing.min;
+  record.time_median = timing.median;
+  record.time_max = timing.max;
+  record.elapsed_seconds = measured.elapsed_seconds;
+  record.baseline_seconds = nan;
+  if (measure_baseline) {
+    record.baseline_kind = sample.whole() ? "measured-serial" : "sampled-serial";
+    record.baseline_repetitions = measured.baseline_seconds;
+    record.baseline_seconds = summarize(measured.baseline_seconds).median;
+    record.baseline_sample_share = sample.work_share;
+  } else {
+    record.baseline_kind = baseline_name(options.baseline);
+    if (options.baseline.kind == BaselineKind::given) {
+      record.baseline_seconds = options.baseline.seconds;
+    }
+  }
   for (std::size_t i = 0; i < measured.workers.size(); ++i) {
     const auto threads = static_cast<std::size_t>(plan.threads);
     record.worker_stats.push_back(WorkerRecord{static_cast<int>(i / threads), static_cast<int>(i % threads),
                                                measured.workers[i].busy_seconds, measured.workers[i].blocks});
   }
   record.imbalance = load_imbalance(record.worker_stats);
-  record.verdict = kernel.verdict(kernel.finalize(measured.total));
-  if (baseline_total) {
-    // Exact text of both results: the serial and parallel bits must agree.
-    const Verdict baseline = kernel.verdict(kernel.finalize(*baseline_total));
-    record.baseline_bits_match =
-        baseline.value_text == record.verdict.value_text && baseline.detail == record.verdict.detail;
+  record.verdict = decide_verdict(kernel, kernel.finalize(measured.total), options, measured.elapsed_seconds);
+  if (measured.serial_total) {
+    // The serial and parallel bits must agree exactly.
+    record.baseline_bits_match = same_bits(*measured.serial_total, measured.total);
   }
   compute_metrics(record);
   record.context = machine_context();

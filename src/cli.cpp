@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
@@ -91,6 +92,26 @@ Baseline parse_baseline(const std::string& text) {
   return {BaselineKind::given, *seconds};
 }
 
+// "auto" or an integer in [min, max].
+std::optional<int> read_auto_int(const po::variables_map& values, const std::string& option, int min, int max) {
+  if (text_of(values, option) == "auto") {
+    return std::nullopt;
+  }
+  const std::string text = text_of(values, option);
+  const auto value = parse_count(text);
+  if (!value || *value < static_cast<std::uint64_t>(min) || *value > static_cast<std::uint64_t>(max)) {
+    throw UsageError(fmt::format("--{}: expected auto or an integer in [{}, {}], got '{}'", option, min, max, text));
+  }
+  return static_cast<int>(*value);
+}
+
+VerifyPolicy parse_verify(const std::string& text) {
+  if (text == "auto") return VerifyPolicy::automatic;
+  if (text == "always") return VerifyPolicy::always;
+  if (text == "never") return VerifyPolicy::never;
+  throw UsageError(fmt::format("--verify: expected one of auto|always|never, got '{}'", text));
+}
+
 }  // namespace
 
 void add_common_options(po::options_description& options) {
@@ -106,10 +127,21 @@ void add_common_options(po::options_description& options) {
       ("distribution", po::value<std::string>(),
        "how ranks share blocks: block|cyclic|dynamic[,chunk] (mpi, hybrid; default block, or "
        "cyclic where later blocks cost more: the sieve)")
-      ("repeat", po::value<std::string>()->default_value("3"), "timed repetitions, 1..1000000")
-      ("warmup", po::value<std::string>()->default_value("1"), "untimed warm-up runs, 0..1000")
+      ("repeat", po::value<std::string>()->default_value("auto"),
+       "timed repetitions, 1..1000000, or auto: enough to fill --min-time, at least 3; a pass of 60 s or more "
+       "is timed once")
+      ("warmup", po::value<std::string>()->default_value("auto"),
+       "untimed warm-up runs, 0..1000, or auto: the first pass is a warm-up if it took under 1 s")
+      ("min-time", po::value<std::string>()->default_value("5"),
+       "seconds of timed repetitions --repeat auto aims for, in [0, 1e6]")
       ("baseline", po::value<std::string>()->default_value("measure"),
-       "serial time for speedup: measure (rank 0 runs the serial driver first), none, or seconds")
+       "serial time for speedup: measure (rank 0 runs the serial driver, interleaved with the parallel "
+       "repetitions; above 8 workers on a strided sample of the blocks, an estimate), none, or seconds")
+      ("verify", po::value<std::string>()->default_value("auto"),
+       "check the result against a reference: auto (unless the check would take longer than the run), "
+       "always, never (the result is then UNVERIFIED)")
+      ("tolerance", po::value<std::string>(),
+       "replace the program's tolerance for an inexact result (simpson, montecarlo), a number >= 0")
       ("csv", po::value<std::string>(), "append one row to this CSV file (header written once)")
       ("json", po::value<std::string>(), "write the record and its context to this JSON file")
       ("label", po::value<std::string>(), "free text stored in the record (e.g. a study name)")
@@ -158,9 +190,25 @@ CommonOptions read_common_options(const po::variables_map& values) {
     options.distribution = distribution;
     options.dynamic_chunk = chunk;
   }
-  options.repeat = read_int(values, "repeat", 1, 1000000);
-  options.warmup = read_int(values, "warmup", 0, 1000);
+  options.repeat = read_auto_int(values, "repeat", 1, 1000000);
+  options.warmup = read_auto_int(values, "warmup", 0, 1000);
+  {
+    const auto min_time = parse_real(text_of(values, "min-time"));
+    if (!min_time || !(*min_time >= 0.0) || *min_time > 1e6) {
+      throw UsageError(fmt::format("--min-time: expected seconds in [0, 1e6], got '{}'", text_of(values, "min-time")));
+    }
+    options.min_time = *min_time;
+  }
   options.baseline = parse_baseline(text_of(values, "baseline"));
+  options.verify = parse_verify(text_of(values, "verify"));
+  if (values.count("tolerance") != 0) {
+    const auto tolerance = parse_real(text_of(values, "tolerance"));
+    if (!tolerance || !(*tolerance >= 0.0) || std::isinf(*tolerance)) {
+      throw UsageError(
+          fmt::format("--tolerance: expected a finite number >= 0, got '{}'", text_of(values, "tolerance")));
+    }
+    options.tolerance = *tolerance;
+  }
   if (values.count("csv") != 0) {
     options.csv_path = text_of(values, "csv");
     if (options.csv_path.empty()) throw UsageError("--csv: expected a file path, got ''");
@@ -204,6 +252,15 @@ po::variables_map parse_command_line(int argc, char** argv, const po::options_de
                                  values["parscale-stray-arguments"].as<std::vector<std::string>>().front()));
   }
   return values;
+}
+
+const char* to_string(VerifyPolicy policy) {
+  switch (policy) {
+    case VerifyPolicy::automatic: return "auto";
+    case VerifyPolicy::always: return "always";
+    case VerifyPolicy::never: return "never";
+  }
+  return "?";
 }
 
 std::string baseline_name(const Baseline& baseline) {

@@ -30,6 +30,10 @@ enum ExitCode : int {
 
 enum class BaselineKind { measure, none, given };
 
+// Whether the result is checked against a reference: auto (unless the check would cost
+// more than the run), always, never (the result is then UNVERIFIED).
+enum class VerifyPolicy { automatic, always, never };
+
 struct Baseline {
   BaselineKind kind = BaselineKind::measure;
   double seconds = 0.0;  // for BaselineKind::given
@@ -41,9 +45,12 @@ struct CommonOptions {
   std::optional<Schedule> schedule;
   std::optional<Distribution> distribution;
   std::uint64_t dynamic_chunk = 0;
-  int repeat = 3;
-  int warmup = 1;
+  std::optional<int> repeat;  // unset: auto (drivers/protocol.hpp)
+  std::optional<int> warmup;  // unset: auto
+  double min_time = 5.0;      // seconds of timed repetitions auto aims for
   Baseline baseline;
+  VerifyPolicy verify = VerifyPolicy::automatic;
+  std::optional<double> tolerance;  // replaces the kernel's tolerance (inexact results)
   std::string csv_path;
   std::string json_path;
   std::string label;
@@ -68,6 +75,7 @@ std::uint64_t read_count(const po::variables_map& values, const std::string& opt
 std::optional<int> omp_num_threads_from_environment();
 
 std::string baseline_name(const Baseline& baseline);
+const char* to_string(VerifyPolicy policy);
 
 constexpr int kMaxThreads = 4096;
 

@@ -1,5 +1,7 @@
 #include "output_files.hpp"
 
+#include "record.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -110,6 +112,13 @@ void check_csv_header(const std::string& path, const std::string& header) {
     return;  // missing or empty: the header will be written
   }
   if (first_line != header) {
+    std::string first_row;
+    const int version = std::getline(in, first_row) ? csv_row_schema_version(first_row) : 0;
+    if (version != 0 && version != kRecordSchemaVersion) {
+      throw UsageError(fmt::format("--csv: '{}' was written by record schema {} (this program writes {}); "
+                                   "start a new file, e.g. move the old one aside",
+                                   path, version, kRecordSchemaVersion));
+    }
     throw UsageError(fmt::format(
         "--csv: '{}' has a different header (another program or schema version); expected a new file or one "
         "written by this schema",

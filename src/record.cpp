@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "statistics.hpp"
+
 namespace parscale {
 
 namespace {
@@ -101,11 +103,19 @@ const std::vector<Column>& columns() {
       {"reference", [](const RunRecord& r) { return r.verdict.reference_text; }},
       {"error", [](const RunRecord& r) { return number(r.verdict.error); }},
       {"tolerance", [](const RunRecord& r) { return number(r.verdict.tolerance); }},
-      {"valid", [](const RunRecord& r) { return std::string(r.verdict.valid ? "1" : "0"); }},
+      {"valid", [](const RunRecord& r) { return std::string(r.verdict.passed() ? "1" : "0"); }},
       {"host", [](const RunRecord& r) { return context_text(r, "host"); }},
       {"git_commit", [](const RunRecord& r) { return context_text(r, "git_commit"); }},
       {"slurm_job_id", [](const RunRecord& r) { return context_text(r, "slurm_job_id"); }},
       {"slurm_array_task_id", [](const RunRecord& r) { return context_text(r, "slurm_array_task_id"); }},
+      // Schema 2.
+      {"status", [](const RunRecord& r) { return std::string(to_string(r.verdict.status)); }},
+      {"reference_source", [](const RunRecord& r) { return r.verdict.reference_source; }},
+      {"time_cv", [](const RunRecord& r) { return number(r.time_cv); }},
+      {"speedup_low", [](const RunRecord& r) { return number(r.speedup_low); }},
+      {"speedup_high", [](const RunRecord& r) { return number(r.speedup_high); }},
+      {"efficiency_low", [](const RunRecord& r) { return number(r.efficiency_low); }},
+      {"efficiency_high", [](const RunRecord& r) { return number(r.efficiency_high); }},
   };
   return all;
 }
@@ -131,9 +141,19 @@ double load_imbalance(const std::vector<WorkerRecord>& workers) {
 }
 
 void compute_metrics(RunRecord& record) {
+  record.time_cv = coefficient_of_variation(record.seconds);
+  record.baseline_cv = coefficient_of_variation(record.baseline_repetitions);
   record.speedup = kNaN;
   record.efficiency = kNaN;
   record.karp_flatt = kNaN;
+  record.speedup_low = kNaN;
+  record.speedup_high = kNaN;
+  record.efficiency_low = kNaN;
+  record.efficiency_high = kNaN;
+  record.spread_too_large = false;
+  const SpeedupInterval interval =
+      speedup_interval(record.baseline_kind, record.baseline_seconds, record.baseline_repetitions, record.seconds);
+  record.interval_method = interval.method;
   if (std::isnan(record.baseline_seconds) || record.time_median <= 0.0) {
     return;
   }
@@ -142,6 +162,13 @@ void compute_metrics(RunRecord& record) {
   record.efficiency = record.speedup / p;
   if (record.workers > 1) {
     record.karp_flatt = (1.0 / record.speedup - 1.0 / p) / (1.0 - 1.0 / p);
+  }
+  if (interval.available) {
+    record.speedup_low = interval.low;
+    record.speedup_high = interval.high;
+    record.efficiency_low = interval.low / p;
+    record.efficiency_high = interval.high / p;
+    record.spread_too_large = (interval.high - interval.low) / record.speedup > kSpreadWarningRelativeWidth;
   }
 }
 
@@ -154,6 +181,14 @@ std::string csv_header() {
     header += column.name;
   }
   return header;
+}
+
+int csv_row_schema_version(const std::string& row) {
+  const std::string first = row.substr(0, row.find(','));
+  if (first.empty() || first.size() > 6 || first.find_first_not_of("0123456789") != std::string::npos) {
+    return 0;
+  }
+  return std::stoi(first);
 }
 
 std::string csv_row(const RunRecord& record) {
@@ -189,15 +224,24 @@ nlohmann::json to_json(const RunRecord& record) {
                          {"workers", record.workers}, {"schedule", record.schedule},
                          {"distribution", record.distribution}, {"oversubscribed", record.oversubscribed}}},
       {"timing", {{"warmup", record.warmup}, {"repeat", record.repeat}, {"seconds", record.seconds},
-                  {"min_s", record.time_min}, {"median_s", record.time_median}, {"max_s", record.time_max}}},
+                  {"min_s", record.time_min}, {"median_s", record.time_median}, {"max_s", record.time_max},
+                  {"cv", number_or_null(record.time_cv)}, {"elapsed_s", record.elapsed_seconds}}},
       {"baseline", {{"kind", record.baseline_kind}, {"seconds", number_or_null(record.baseline_seconds)},
-                    {"bits_match", record.baseline_bits_match}}},
+                    {"repetitions", record.baseline_repetitions}, {"cv", number_or_null(record.baseline_cv)},
+                    {"sample_share", record.baseline_sample_share}, {"bits_match", record.baseline_bits_match}}},
       {"metrics", {{"speedup", number_or_null(record.speedup)}, {"efficiency", number_or_null(record.efficiency)},
-                   {"karp_flatt", number_or_null(record.karp_flatt)}, {"imbalance", record.imbalance}}},
+                   {"karp_flatt", number_or_null(record.karp_flatt)}, {"imbalance", record.imbalance},
+                   {"speedup_low", number_or_null(record.speedup_low)},
+                   {"speedup_high", number_or_null(record.speedup_high)},
+                   {"efficiency_low", number_or_null(record.efficiency_low)},
+                   {"efficiency_high", number_or_null(record.efficiency_high)},
+                   {"interval_method", record.interval_method}, {"spread_too_large", record.spread_too_large}}},
       {"result", {{"value", record.verdict.value_text}, {"detail", record.verdict.detail},
                   {"value_double", record.verdict.value},
                   {"reference", record.verdict.reference_text}, {"error", record.verdict.error},
-                  {"tolerance", record.verdict.tolerance}, {"valid", record.verdict.valid},
+                  {"tolerance", record.verdict.tolerance}, {"valid", record.verdict.passed()},
+                  {"status", to_string(record.verdict.status)},
+                  {"reference_source", record.verdict.reference_source},
                   {"criterion", record.verdict.criterion}}},
       {"workers", workers},
       {"kernel_details", record.kernel_details},
@@ -213,15 +257,21 @@ std::string json_document(const RunRecord& record) {
 }
 
 std::string verdict_line(const RunRecord& record) {
-  const std::string result = record.verdict.detail.empty()
-                                 ? record.verdict.value_text
-                                 : fmt::format("{} [{}]", record.verdict.value_text, record.verdict.detail);
-  if (record.verdict.valid) {
-    return fmt::format("verdict: PASS  {} = {} (error {:.3g} <= tolerance {:.3g})", record.kernel, result,
-                       record.verdict.error, record.verdict.tolerance);
+  const Verdict& verdict = record.verdict;
+  const std::string result =
+      verdict.detail.empty() ? verdict.value_text : fmt::format("{} [{}]", verdict.value_text, verdict.detail);
+  switch (verdict.status) {
+    case VerdictStatus::pass:
+      return fmt::format("verdict: PASS  {} = {} (error {:.3g} <= tolerance {:.3g}; reference: {})", record.kernel,
+                         result, verdict.error, verdict.tolerance, verdict.reference_source);
+    case VerdictStatus::unverified:
+      return fmt::format("verdict: UNVERIFIED  {} = {} (not checked; reference {})", record.kernel, result,
+                         verdict.reference_source);
+    case VerdictStatus::fail:
+      break;
   }
-  return fmt::format("verdict: FAIL  {} = {} (error {:.3g} > tolerance {:.3g}; {})", record.kernel, result,
-                     record.verdict.error, record.verdict.tolerance, record.verdict.criterion);
+  return fmt::format("verdict: FAIL  {} = {} (error {:.3g} > tolerance {:.3g}; {}; reference: {})", record.kernel,
+                     result, verdict.error, verdict.tolerance, verdict.criterion, verdict.reference_source);
 }
 
 std::string human_summary(const RunRecord& record) {
@@ -239,27 +289,45 @@ std::string human_summary(const RunRecord& record) {
   if (!record.verdict.detail.empty()) {
     add("detail", record.verdict.detail);
   }
-  add("reference", record.verdict.reference_text);
-  add("error", fmt::format("{:.3e}  (tolerance {:.3e})", record.verdict.error, record.verdict.tolerance));
-  add("time", fmt::format("{:.6f} s median  (min {:.6f}, max {:.6f}; {} timed, {} warm-up)", record.time_median,
-                          record.time_min, record.time_max, record.repeat, record.warmup));
+  if (record.verdict.status == VerdictStatus::unverified) {
+    add("reference", record.verdict.reference_source);
+  } else {
+    add("reference", fmt::format("{}  ({})", record.verdict.reference_text, record.verdict.reference_source));
+    add("error", fmt::format("{:.3e}  (tolerance {:.3e})", record.verdict.error, record.verdict.tolerance));
+  }
+  add("time", fmt::format("{:.6f} s median  (min {:.6f}, max {:.6f}; {} timed, {} warm-up){}", record.time_median,
+                          record.time_min, record.time_max, record.repeat, record.warmup,
+                          std::isnan(record.time_cv) ? "" : fmt::format("; cv {:.1f}%", 100.0 * record.time_cv)));
   if (record.time_median > 0.0) {
     add("throughput", fmt::format("{:.4g} {}/s  ({:.4g} per worker)",
                                   static_cast<double>(record.work_size) / record.time_median, record.work_unit,
                                   static_cast<double>(record.work_size) / record.time_median / record.workers));
   }
   if (std::isnan(record.baseline_seconds)) {
-    add("baseline", "none (--baseline none): no speedup");
+    add("baseline", "none (--baseline none): no speedup, no interval");
   } else {
-    add("baseline", fmt::format("{:.6f} s ({}{})", record.baseline_seconds,
-                                record.baseline_kind == "measured-serial"
-                                    ? "serial driver, median, measured on rank 0 in this run"
-                                    : "given with --baseline",
+    std::string how = "given with --baseline";
+    if (record.baseline_kind == "measured-serial") {
+      how = "serial driver on rank 0, median, interleaved with the parallel repetitions";
+    } else if (record.baseline_kind == "sampled-serial") {
+      how = fmt::format("ESTIMATE: serial driver on rank 0 over every block of a strided {:.3g}% sample, scaled; "
+                        "interleaved; for a measured one pass --baseline SECONDS, as scripts/scaling_study.py does",
+                        100.0 * record.baseline_sample_share);
+    }
+    add("baseline", fmt::format("{:.6f} s ({}{}{})", record.baseline_seconds, how,
+                                std::isnan(record.baseline_cv) ? ""
+                                                               : fmt::format("; cv {:.1f}%", 100.0 * record.baseline_cv),
                                 record.baseline_kind == "measured-serial" && !record.baseline_bits_match
                                     ? "; ITS RESULT DIFFERS FROM THE PARALLEL ONE"
                                     : ""));
-    add("speedup", fmt::format("{:.3f}", record.speedup));
-    add("efficiency", fmt::format("{:.3f}  (speedup / {} workers)", record.efficiency, record.workers));
+    const bool interval = !std::isnan(record.speedup_low);
+    add("speedup", interval ? fmt::format("{:.3f}  [{:.3f} .. {:.3f}]", record.speedup, record.speedup_low,
+                                          record.speedup_high)
+                            : fmt::format("{:.3f}", record.speedup));
+    add("efficiency", interval ? fmt::format("{:.3f}  [{:.3f} .. {:.3f}]  (speedup / {} workers)", record.efficiency,
+                                             record.efficiency_low, record.efficiency_high, record.workers)
+                               : fmt::format("{:.3f}  (speedup / {} workers)", record.efficiency, record.workers));
+    add("interval", interval ? record.interval_method : "none: " + record.interval_method);
     if (!std::isnan(record.karp_flatt)) {
       add("serial fraction", fmt::format("{:.4f}  (Karp-Flatt)", record.karp_flatt));
     }
@@ -281,6 +349,13 @@ std::string human_summary(const RunRecord& record) {
   std::string text;
   for (const auto& [key, value] : lines) {
     text += fmt::format("{:<{}} = {}\n", key, width, value);
+  }
+  if (record.spread_too_large) {
+    text += fmt::format("warning: the speedup interval is {:.0f}% of the speedup (over {:.0f}%): the host's speed "
+                        "varied too much for the efficiency to mean much; rerun on a quiet machine or with more "
+                        "--repeat\n",
+                        100.0 * (record.speedup_high - record.speedup_low) / record.speedup,
+                        100.0 * kSpreadWarningRelativeWidth);
   }
   return text + verdict_line(record) + "\n";
 }

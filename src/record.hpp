@@ -12,7 +12,9 @@
 
 namespace parscale {
 
-inline constexpr int kRecordSchemaVersion = 1;
+// 2: verdict status (PASS|FAIL|UNVERIFIED) with the reference's source, repetition
+// statistics (time_cv, speedup and efficiency intervals); `valid` is 1 only for PASS.
+inline constexpr int kRecordSchemaVersion = 2;
 
 struct WorkerRecord {
   int rank = 0;
@@ -46,12 +48,24 @@ struct RunRecord {
   double time_median = 0.0;
   double time_max = 0.0;
 
-  std::string baseline_kind;    // measured-serial | given | none
-  double baseline_seconds = 0;  // NaN when none
+  double time_cv = 0.0;         // coefficient of variation of `seconds` (NaN below 2)
+  double elapsed_seconds = 0.0;  // the whole protocol: warm-ups, repetitions, baseline
+
+  std::string baseline_kind;    // measured-serial | sampled-serial | given | none
+  double baseline_seconds = 0;  // NaN when none (median of baseline_repetitions when measured)
+  std::vector<double> baseline_repetitions;  // measured serial times, paired with `seconds`
+  double baseline_cv = 0.0;                  // their coefficient of variation (NaN below 2)
+  double baseline_sample_share = 1.0;        // sampled-serial: the share of the work it ran
   bool baseline_bits_match = true;  // measured baseline gave the parallel result's exact bits
   double speedup = 0;           // NaN when no baseline
   double efficiency = 0;        // speedup / workers
   double karp_flatt = 0;        // NaN when workers == 1 or no baseline
+  double speedup_low = 0;       // the interval (NaN when none; interval_method says why)
+  double speedup_high = 0;
+  double efficiency_low = 0;
+  double efficiency_high = 0;
+  std::string interval_method;
+  bool spread_too_large = false;  // the interval is wider than kSpreadWarningRelativeWidth
 
   std::vector<WorkerRecord> worker_stats;
   double imbalance = 1.0;  // max/mean busy time over workers
@@ -62,7 +76,8 @@ struct RunRecord {
   std::string timestamp;  // UTC, ISO 8601
 };
 
-// Fills speedup, efficiency and Karp-Flatt from the timing and baseline fields.
+// Fills time_cv, baseline_cv, speedup, efficiency, Karp-Flatt and the intervals from the
+// timing and baseline fields.
 void compute_metrics(RunRecord& record);
 
 // max/mean of busy times (1 when there is nothing to compare).
@@ -74,6 +89,10 @@ std::string verdict_line(const RunRecord& record);
 // The CSV schema: the header and one row; the columns are declared once, in record.cpp.
 std::string csv_header();
 std::string csv_row(const RunRecord& record);
+
+// The schema version a CSV row was written by (its first cell), 0 when it names none: lets
+// the writer refuse, in one line, to append to a file of another schema.
+int csv_row_schema_version(const std::string& row);
 
 nlohmann::json to_json(const RunRecord& record);
 // The whole JSON file: {"schema_version", "context", "run"}.

@@ -57,11 +57,11 @@ class FaultKernel {
   [[nodiscard]] Value finalize(const Partial& total) const { return total; }
   [[nodiscard]] parscale::Verdict verdict(const Value& value) const {
     parscale::Verdict verdict;
-    verdict.valid = value == blocks_;
+    verdict.status = parscale::pass_if(value == blocks_);
     verdict.value_text = std::to_string(value);
     verdict.reference_text = std::to_string(blocks_);
     verdict.value = static_cast<double>(value);
-    verdict.error = verdict.valid ? 0.0 : 1.0;
+    verdict.error = verdict.passed() ? 0.0 : 1.0;
     verdict.criterion = "every block counted once";
     return verdict;
   }

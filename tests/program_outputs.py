@@ -59,7 +59,7 @@ def main():
         expect(run_record["baseline"]["kind"] == "measured-serial", "baseline kind not named")
         expect(len(run_record["timing"]["seconds"]) == 2, "JSON lacks the per-repetition times")
 
-        # A failed validation exits 1 and still records the run.
+        # (A failed validation's exit 1 and its records: tests/verdicts_program.py.)
         quiet = run("simpson", ["-n", "1e6", "--quiet", "--baseline", "none", "--model", "serial"])
         expect(quiet.returncode == 0 and quiet.stdout.count("\n") == 1, f"--quiet prints one line: {quiet.stdout}")
         version = run("simpson", ["--version"])

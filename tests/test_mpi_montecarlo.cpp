@@ -25,7 +25,7 @@ TEST(MpiMonteCarlo, LargerBlockStreamRunMatchesSerialHits) {
   const auto run = run_once(kernel, plan, world());
   if (world().rank() == 0) {
     EXPECT_EQ(testing::result_text(kernel, run.total), expected);
-    EXPECT_TRUE(kernel.verdict(kernel.finalize(run.total)).valid);
+    EXPECT_TRUE(kernel.verdict(kernel.finalize(run.total)).passed());
   }
 }
 

@@ -61,7 +61,7 @@ TEST(PrimeSieve, KnownSumsAndCountsBelowPowersOfTenUpTo1e9) {
                                                             : sieve_all(sieve);
     EXPECT_EQ(to_decimal(totals.sum), known.sum) << "N = " << known.limit;
     EXPECT_EQ(totals.count, known.count) << "N = " << known.limit;
-    EXPECT_TRUE(sieve.verdict(totals).valid);
+    EXPECT_TRUE(sieve.verdict(totals).passed());
   }
 }
 
@@ -187,16 +187,22 @@ TEST(PrimeSieve, RejectsLimitsAboveTheMaximumAndBadGeometry) {
 TEST(PrimeSieve, VerdictCatchesAWrongSumOrCount) {
   const PrimeSieveSum sieve(1000);
   PrimeTotals totals = sieve_all(sieve);
-  EXPECT_TRUE(sieve.verdict(totals).valid);
+  EXPECT_TRUE(sieve.verdict(totals).passed());
   EXPECT_EQ(sieve.verdict(totals).detail, "168 primes");
   totals.count += 1;
-  EXPECT_FALSE(sieve.verdict(totals).valid);
+  EXPECT_FALSE(sieve.verdict(totals).passed());
   totals.count -= 1;
   totals.sum += 2;
-  EXPECT_FALSE(sieve.verdict(totals).valid);
-  const PrimeSieveSum unlisted(12345);  // not a power of ten: checked by the plain sieve
-  EXPECT_TRUE(unlisted.verdict(sieve_all(unlisted)).valid);
-  EXPECT_FALSE(unlisted.verdict(totals).valid);
+  EXPECT_FALSE(sieve.verdict(totals).passed());
+  // Not a power of ten: checked by the oracle. A wrong sum of this N (not another N's) fails.
+  const PrimeSieveSum unlisted(12345);
+  PrimeTotals unlisted_totals = sieve_all(unlisted);
+  EXPECT_TRUE(unlisted.verdict(unlisted_totals).passed());
+  unlisted_totals.sum -= 1;
+  EXPECT_FALSE(unlisted.verdict(unlisted_totals).passed());
+  unlisted_totals.sum += 1;
+  unlisted_totals.count += 1;
+  EXPECT_FALSE(unlisted.verdict(unlisted_totals).passed());
 }
 
 TEST(PrimeTrial, EachTaskAgreesWithTheSieve) {
@@ -218,8 +224,8 @@ TEST(PrimeTrial, TaskCountAndVerdict) {
   EXPECT_EQ(PrimeSumsTrial(1, 7).work_size(), 1U);
   const PrimeSumsTrial trial(5000, 100);
   const uint128 checksum = trial.compute(0, trial.work_size());
-  EXPECT_TRUE(trial.verdict(checksum).valid);
-  EXPECT_FALSE(trial.verdict(checksum + 1).valid);
+  EXPECT_TRUE(trial.verdict(checksum).passed());
+  EXPECT_FALSE(trial.verdict(checksum + 1).passed());
   EXPECT_THROW(PrimeSumsTrial(100, 0), std::invalid_argument);
   EXPECT_THROW(PrimeSumsTrial(0, 10), std::invalid_argument);
   EXPECT_THROW(PrimeSumsTrial(PrimeSumsTrial::max_limit + 1, 10), std::invalid_argument);

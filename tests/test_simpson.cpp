@@ -37,11 +37,11 @@ TEST(Simpson, ValidatesWithinItsTolerance) {
   for (std::uint64_t n : {2ULL, 4ULL, 100ULL, 1000000ULL}) {
     const SimpsonPi kernel(n);
     const Verdict verdict = kernel.verdict(pi_estimate(n));
-    EXPECT_TRUE(verdict.valid) << "n = " << n << " error " << verdict.error;
+    EXPECT_TRUE(verdict.passed()) << "n = " << n << " error " << verdict.error;
     EXPECT_LE(verdict.error, verdict.tolerance);
   }
   const SimpsonPi kernel(1000);
-  EXPECT_FALSE(kernel.verdict(3.14).valid);  // a wrong value is caught
+  EXPECT_FALSE(kernel.verdict(3.14).passed());  // a wrong value is caught
 }
 
 TEST(Simpson, SplitAndCombineAgreeToRounding) {

@@ -8,6 +8,7 @@
 #include <primesieve.hpp>
 
 #include "driver.hpp"
+#include "primes_oracle.hpp"
 #include "primes_sieve.hpp"
 #include "primes_trial.hpp"
 #include "team.hpp"
@@ -86,6 +87,25 @@ void BM_PrimesieveCount(benchmark::State& state) {
 BENCHMARK(BM_PrimesieveCount)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 // The trial workload's serial cost at the program's defaults.
+// The oracle (one core): the time that decides whether a check costs more than the run it
+// checks (docs/verification.md). Three repetitions: read the medians; the result is checked
+// against the published table.
+void BM_Oracle(benchmark::State& state) {
+  const auto below = static_cast<std::uint64_t>(state.range(0));
+  PrimeTotals totals;
+  for (auto _ : state) {
+    totals = lucy_prime_totals(below);
+    benchmark::DoNotOptimize(totals);
+  }
+  const Verdict verdict = prime_totals_verdict(totals, below, std::nullopt);
+  if (!verdict.passed()) {
+    state.SkipWithError("the oracle disagrees with the published table");
+  }
+  state.counters["estimate_s"] = lucy_seconds_estimate(below);
+}
+BENCHMARK(BM_Oracle)->Arg(100'000'000'000)->Arg(1'000'000'000'000)->Arg(10'000'000'000'000)
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(3);
+
 void BM_TrialDefault(benchmark::State& state) {
   const PrimeSumsTrial kernel(200'000, 500);
   for (auto _ : state) {

@@ -12,12 +12,16 @@ of the same study and sweep (for a CSV without one, the row's own baseline_s):
           Amdahl fit: the f in [0, 1] minimising sum (S_i - 1/(f + (1-f)/p_i))^2
   weak    S = p T_1/T_p (scaled speedup), E = T_1/T_p
           Gustafson fit: S = p - f (p - 1), least squares f = sum (p-1)(p-S) / sum (p-1)^2
+Error bars come from the repetitions: T_p from time_min_s to time_max_s, and S and E from
+min(T_1)/max(T_p) to max(T_1)/min(T_p) (the p = 1 point's spread and this point's).
 Oversubscribed points (more workers than cores; the CSV's oversubscribed column) are drawn
 hollow, their p range is shaded, and they are left out of the fits (--fit-oversubscribed
-keeps them).
+keeps them). A fit needs at least 3 points with p > 1 that are not oversubscribed: with fewer
+(a 2-core host) the legend says there are too few points, and no curve is drawn.
+Only record schema 2 CSVs are read (schema_version column); older files are refused.
 
-    results/plot_scaling.py results/simpson-strong/simpson-strong.csv
-    results/plot_scaling.py results/*-strong/*.csv --filter model=mpi --group-by program --name mpi-kernels
+    scripts/plot_scaling.py results/simpson-strong/simpson-strong.csv
+    scripts/plot_scaling.py results/*-strong/*.csv --filter model=mpi --group-by program --name mpi-kernels
 """
 import argparse
 import math
@@ -33,7 +37,10 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-REQUIRED = ["program", "model", "ranks", "threads", "workers", "oversubscribed", "time_median_s"]
+REQUIRED = ["schema_version", "program", "model", "ranks", "threads", "workers", "oversubscribed", "time_min_s",
+            "time_median_s", "time_max_s"]
+SCHEMA_VERSION = 2
+MIN_FIT_POINTS = 3
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
 
 
@@ -49,6 +56,12 @@ def load(paths):
             frame = pd.read_csv(path, keep_default_na=True)
         except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
             fail(f"{path}: {error}")
+        if "schema_version" in frame.columns and not frame.empty:
+            versions = sorted({int(v) for v in pd.to_numeric(frame["schema_version"], errors="coerce").dropna()})
+            if versions != [SCHEMA_VERSION]:
+                fail(f"{path}: written by record schema {'/'.join(map(str, versions)) or '?'}, this script reads "
+                     f"schema {SCHEMA_VERSION}; rerun the study with this version's programs "
+                     f"(scripts/scaling_study.py) or plot it with the version that wrote it")
         missing = [column for column in REQUIRED if column not in frame.columns]
         if missing:
             fail(f"{path}: not a parscale CSV, it lacks the columns {missing}")
@@ -84,11 +97,14 @@ def load(paths):
 
 def add_metrics(data):
     """T_1 per (study, sweep) from its p = 1 row(s), then the metrics from raw times."""
-    t1 = data[data["p"] == 1].groupby(["study", "sweep"])["time_median_s"].median().rename("t1_s")
+    ones = data[data["p"] == 1].groupby(["study", "sweep"])
+    t1 = pd.concat([ones["time_median_s"].median().rename("t1_s"), ones["time_min_s"].min().rename("t1_min_s"),
+                    ones["time_max_s"].max().rename("t1_max_s")], axis=1)
     data = data.join(t1, on=["study", "sweep"])
     if "baseline_s" in data:
         # No p = 1 row in the sweep (a hand-made CSV): the program's own measured baseline.
-        data["t1_s"] = data["t1_s"].fillna(data["baseline_s"])
+        for column in ("t1_s", "t1_min_s", "t1_max_s"):
+            data[column] = data[column].fillna(data["baseline_s"])
     lost = data["t1_s"].isna()
     if lost.any():
         print(f"plot_scaling.py: warning: {int(lost.sum())} rows have no p = 1 point in their sweep and no "
@@ -99,6 +115,13 @@ def add_metrics(data):
     weak = data["scaling"] == "weak"
     data["S"] = np.where(weak, p * ratio, ratio)
     data["E"] = data["S"] / p
+    # The repetitions' range: the slowest p = 1 run against the fastest p run, and the reverse.
+    low_ratio = data["t1_min_s"] / data["time_max_s"]
+    high_ratio = data["t1_max_s"] / data["time_min_s"]
+    data["S_low"] = np.where(weak, p * low_ratio, low_ratio)
+    data["S_high"] = np.where(weak, p * high_ratio, high_ratio)
+    data["E_low"] = data["S_low"] / p
+    data["E_high"] = data["S_high"] / p
     with np.errstate(divide="ignore", invalid="ignore"):
         karp_flatt = (1.0 / data["S"] - 1.0 / p) / (1.0 - 1.0 / p)
         gustafson = (p - data["S"]) / (p - 1.0)
@@ -167,8 +190,11 @@ def plot_kind(data, kind, columns, name, out_dir, formats, fit_oversubscribed, t
     for index, (key, group) in enumerate(data.groupby(columns if len(columns) > 1 else columns[0], sort=False)):
         label = label_of(columns, key)
         # Repeated runs of the same point (CSV files appended to): their median.
-        group = group.groupby("p").agg(time_median_s=("time_median_s", "median"), S=("S", "median"),
-                                       E=("E", "median"), serial_fraction=("serial_fraction", "median"),
+        group = group.groupby("p").agg(time_median_s=("time_median_s", "median"), time_min_s=("time_min_s", "min"),
+                                       time_max_s=("time_max_s", "max"), S=("S", "median"),
+                                       S_low=("S_low", "min"), S_high=("S_high", "max"),
+                                       E=("E", "median"), E_low=("E_low", "min"), E_high=("E_high", "max"),
+                                       serial_fraction=("serial_fraction", "median"),
                                        oversubscribed=("oversubscribed", "max"),
                                        rows=("time_median_s", "size")).reset_index()
         color = colors[index % len(colors)]
@@ -177,20 +203,27 @@ def plot_kind(data, kind, columns, name, out_dir, formats, fit_oversubscribed, t
                            (ax_fraction, "serial_fraction")):
             shown = group.dropna(subset=[column])
             ax.plot(shown["p"], shown[column], "-", color=color, lw=1.5, zorder=2)
+            bars = {"time_median_s": ("time_min_s", "time_max_s"), "S": ("S_low", "S_high"),
+                    "E": ("E_low", "E_high")}.get(column)
+            if bars:
+                low, high = shown[bars[0]], shown[bars[1]]
+                ax.errorbar(shown["p"], shown[column], yerr=[(shown[column] - low).clip(lower=0),
+                                                             (high - shown[column]).clip(lower=0)],
+                            fmt="none", ecolor=color, elinewidth=1, capsize=3, zorder=2)
             for over, face in ((False, color), (True, "white")):
                 part = shown[shown["oversubscribed"] == over]
                 ax.plot(part["p"], part[column], linestyle="none", marker=marker, markersize=7, color=color,
                         markerfacecolor=face, markeredgewidth=1.5, zorder=3)
         fitted = group[(group["p"] > 1) & (fit_oversubscribed | ~group["oversubscribed"])]
-        fit_text = "no fit: no point with p > 1"
-        if len(fitted):
+        fit_text = f"no fit: too few points ({len(fitted)} of the {MIN_FIT_POINTS} needed)"
+        if len(fitted) >= MIN_FIT_POINTS:
             f = amdahl_fit(fitted["p"], fitted["S"]) if strong else gustafson_fit(fitted["p"], fitted["S"])
             curve_p = np.linspace(1, max_p, 200)
             curve = 1.0 / (f + (1.0 - f) / curve_p) if strong else curve_p - f * (curve_p - 1.0)
             ax_speedup.plot(curve_p, curve, "--", color=color, lw=1, zorder=1)
             ax_fraction.axhline(f, color=color, ls="--", lw=0.8, zorder=1)
             fits.append((label, f))
-            fit_text = f"f = {f:.3g}{' (at bound)' if f in (0.0, 1.0) else ''}, {len(fitted)} pt{'s' if len(fitted) > 1 else ''}"
+            fit_text = f"f = {f:.3g}{' (at bound)' if f in (0.0, 1.0) else ''}, {len(fitted)} pts"
         series_handles.append(Line2D([], [], color=color, marker=marker, markersize=7, lw=1.5))
         series_labels.append(f"{label}  ({fit_text})")
     ideal = np.arange(1, max_p + 1)
@@ -225,19 +258,20 @@ def plot_kind(data, kind, columns, name, out_dir, formats, fit_oversubscribed, t
         Line2D([], [], linestyle="none", marker="o", color="0.3", markerfacecolor="white", markeredgewidth=1.5),
         Line2D([], [], color="black", ls=":", lw=1), Line2D([], [], color="0.3", ls="--", lw=1)]
     labels = series_labels + ["hollow marker: oversubscribed (workers > cores)", "ideal",
-                              f"dashed: {law} fit, f by least squares on "
-                              + ("every p > 1" if fit_oversubscribed else "p > 1 not oversubscribed")]
+                              f"dashed: {law} fit (least squares) through >= {MIN_FIT_POINTS} points p > 1"
+                              + ("" if fit_oversubscribed else ", not oversubscribed")]
     if data["oversubscribed"].any():
         handles.append(Patch(color="0.9"))
         labels.append("shaded: every point oversubscribed")
-    columns_in_legend = 2 if max(len(text) for text in labels) > 40 else 3
+    longest = max(len(text) for text in labels)
+    columns_in_legend = 1 if longest > 75 else 2 if longest > 40 else 3
     figure.legend(handles, labels, fontsize=9, loc="lower center", ncol=columns_in_legend, frameon=False,
                   bbox_to_anchor=(0.5, 0.02))
     hosts = ", ".join(sorted(str(host) for host in data["host"].dropna().unique())) if "host" in data else "?"
     repeats = sorted({int(r) for r in data["repeat"].dropna()}) if "repeat" in data else []
     figure.suptitle(title or f"{', '.join(sorted(data['program'].unique()))}: {kind} scaling", fontsize=13)
-    figure.text(0.5, 0.003, f"host {hosts}; T_p = median of {'/'.join(map(str, repeats)) or '?'} timed runs; "
-                f"T_1 = the p = 1 point of each sweep", ha="center", fontsize=8, color="0.3")
+    figure.text(0.5, 0.003, f"host {hosts}; T_p = median of {'/'.join(map(str, repeats)) or '?'} timed runs, "
+                f"bars: their min..max; T_1 = the p = 1 point of each sweep", ha="center", fontsize=8, color="0.3")
     legend_rows = math.ceil(len(labels) / columns_in_legend)
     figure.tight_layout(rect=(0, 0.025 + 0.024 * legend_rows, 1, 0.97))
     written = []
@@ -292,6 +326,9 @@ def main(argv):
         law = "Amdahl" if kind == "strong" else "Gustafson"
         for label, f in fits:
             print(f"{name} {kind}: {label}: {law} serial fraction f = {f:.4g}")
+        if not fits:
+            print(f"{name} {kind}: no {law} fit: fewer than {MIN_FIT_POINTS} points with p > 1 that are not "
+                  f"oversubscribed in every series")
         for path in written:
             print(f"wrote {path}")
     return 0
