@@ -34,6 +34,7 @@
 #include "mpi_team.hpp"
 #include "output_files.hpp"
 #include "plan.hpp"
+#include "progress.hpp"
 #include "record.hpp"
 #include "signals.hpp"
 #include "team.hpp"
@@ -70,6 +71,17 @@ ExecutionPlan plan_for_kernel(const ResolvedRun& run) {
   return plan;
 }
 
+// Blocks rank 0 computes in the whole run (serial baseline and timed runs, warm-ups included);
+// its share under dynamic distribution is an estimate.
+template <Kernel K>
+std::uint64_t expected_blocks_on_rank0(const K& kernel, const CommonOptions& options, int ranks) {
+  const std::uint64_t blocks = block_count(kernel.work_size(), kernel.block_size());
+  const auto runs = static_cast<std::uint64_t>(options.warmup + options.repeat);
+  const auto size = static_cast<std::uint64_t>(ranks);
+  const std::uint64_t baseline = options.baseline.kind == BaselineKind::measure ? runs * blocks : 0;
+  return baseline + runs * ((blocks + size - 1) / size);
+}
+
 template <class T>
 struct is_variant : std::false_type {};
 template <class... Ts>
@@ -78,8 +90,13 @@ struct is_variant<std::variant<Ts...>> : std::true_type {};
 template <Kernel K>
 RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const char* program) {
   const CommonOptions& options = run.options;
-  const ExecutionPlan plan = plan_for_kernel<K>(run);
+  ExecutionPlan plan = plan_for_kernel<K>(run);
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::optional<ProgressDisplay> progress;  // rank 0 only; gone (line erased) before anything is printed
+  if (team.rank() == 0) {
+    progress.emplace(options.progress, program, expected_blocks_on_rank0(kernel, options, team.size()));
+    plan.blocks_done = progress->counter();
+  }
 
   double baseline_seconds = nan;
   std::optional<typename K::Partial> baseline_total;
@@ -88,6 +105,7 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
       LocalTeam alone;
       ExecutionPlan serial_plan;
       serial_plan.model = Model::serial;
+      serial_plan.blocks_done = plan.blocks_done;
       const Measurement<K> serial = measure(kernel, serial_plan, alone, options.warmup, options.repeat);
       baseline_seconds = serial.timing.median;
       baseline_total = serial.total;
@@ -98,6 +116,7 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   }
 
   const Measurement<K> measured = measure(kernel, plan, team, options.warmup, options.repeat);
+  progress.reset();
   const std::string my_placement = encode(this_rank_placement());
   std::vector<std::string> placements;
   for (const auto& part : team.gather_parts(std::vector<char>(my_placement.begin(), my_placement.end()))) {
@@ -190,11 +209,13 @@ int run_program(int argc, char** argv) {
   std::string error;
   bool help = false;
   bool version = false;
+  std::optional<std::uint64_t> count_query;  // --print-count: the scripts' one count parser
   try {
     const po::variables_map values = parse_command_line(argc, argv, all);
     help = values["help"].as<bool>();
     version = values["version"].as<bool>();
-    if (!help && !version) {
+    count_query = read_count_query(values);
+    if (!help && !version && !count_query) {
       const CommonOptions common_options = read_common_options(values);
       run = resolve_run(common_options, team.size());
       problem.emplace(Program::read_problem(values, run->options));
@@ -217,6 +238,12 @@ int run_program(int argc, char** argv) {
       std::fprintf(stderr, "%s: error: %s\n", program, error.c_str());
     }
     return kExitUsage;
+  }
+  if (count_query && !help && !version) {
+    if (team.rank() == 0) {
+      std::printf("%llu\n", static_cast<unsigned long long>(*count_query));
+    }
+    return kExitSuccess;
   }
   if (help || version) {
     if (team.rank() == 0) {
