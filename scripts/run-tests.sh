@@ -48,10 +48,11 @@ run_install_stage() {
   cmake --install build/release --prefix "${prefix}"
   tests/install/check_installed.sh "${prefix}"
   rm -rf "${prefix}"
+  rm -f build/release/parscale_*.deb build/release/parscale-*.tar.gz
   (cd build/release && cpack -G "DEB;TGZ")
-  local deb
-  deb=$(ls -t build/release/parscale_*.deb | head -1)
-  tar -tzf "$(ls -t build/release/parscale-*.tar.gz | head -1)" | grep '/bin/simpson$' >/dev/null  # not -q: no SIGPIPE
+  local debs=(build/release/parscale_*.deb) archives=(build/release/parscale-*.tar.gz)
+  local deb=${debs[0]}
+  tar -tzf "${archives[0]}" | grep '/bin/simpson$' >/dev/null  # not grep -q: tar would get SIGPIPE
   if [ "$(id -u)" -ne 0 ]; then
     echo "install stage: .deb built (${deb}); installing it needs root (sudo dpkg -i ${deb}), skipped"
     return 0

@@ -11,7 +11,8 @@
 set -euo pipefail
 prefix=$(realpath "${1:?usage: check_installed.sh PREFIX}")
 
-# shellcheck source=../../scripts/mpi-env.sh (the installed copy)
+# The installed copy of scripts/mpi-env.sh (Open MPI as root, oversubscription).
+# shellcheck disable=SC1091
 source "$prefix/share/parscale/scripts/mpi-env.sh"
 work=$(mktemp -d /tmp/parscale-installed-XXXXXX)
 trap 'rm -rf "$work"' EXIT
