@@ -55,6 +55,7 @@ template <Kernel K, class Team>
 RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
   using Partial = typename K::Partial;
   BlockExecutor<K> executor(kernel, uses_threads(plan.model), plan.threads, plan.schedule, team.rank(), team.size());
+  executor.count_blocks_in(plan.blocks_done);
   const std::uint64_t blocks = executor.blocks_total();
   const Distribution distribution = team.size() == 1 ? Distribution::block : plan.distribution;
   switch (distribution) {

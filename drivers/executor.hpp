@@ -60,6 +60,8 @@ class BlockExecutor {
         per_thread_(static_cast<std::size_t>(threads_), PerThread{NodeStack<Partial, Combine>(&K::combine), {}}) {}
 
   [[nodiscard]] std::uint64_t blocks_total() const { return blocks_total_; }
+  // Progress display (src/progress.*): a relaxed bump per block, nothing when null.
+  void count_blocks_in(std::atomic<std::uint64_t>* counter) { blocks_done_ = counter; }
   [[nodiscard]] int threads() const { return threads_; }
 
   void run(const BlockSequence& sequence) {
@@ -96,6 +98,9 @@ class BlockExecutor {
     auto& mine = per_thread_[static_cast<std::size_t>(thread)];
     mine.stack.push_block(block, compute_range(kernel_, begin, end, worker));
     ++mine.stats.blocks;
+    if (blocks_done_ != nullptr) {
+      blocks_done_->fetch_add(1, std::memory_order_relaxed);
+    }
   }
 
   void run_thread_share(const BlockSequence& sequence, int thread, std::uint64_t from, std::uint64_t to) {
@@ -156,6 +161,7 @@ class BlockExecutor {
   int rank_;
   int ranks_;
   std::uint64_t blocks_total_;
+  std::atomic<std::uint64_t>* blocks_done_ = nullptr;
   // Cache-line aligned so threads updating their own entry do not share a line.
   struct alignas(64) PerThread {
     NodeStack<Partial, Combine> stack;

@@ -1,6 +1,7 @@
 // How a run is split: the programming model and its scheduling knobs.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -25,6 +26,7 @@ struct ExecutionPlan {
   Schedule schedule;
   Distribution distribution = Distribution::block;
   std::uint64_t dynamic_chunk = 0;  // blocks per grab for Distribution::dynamic; 0 = automatic
+  std::atomic<std::uint64_t>* blocks_done = nullptr;  // bumped per block when progress is shown (rank 0)
 };
 
 inline const char* to_string(Model model) {

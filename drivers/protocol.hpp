@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct RepetitionPolicy {
   std::optional<int> warmup;   // unset: auto
   std::optional<int> repeat;   // unset: auto
   double min_seconds = 5.0;    // auto repetitions fill this much timed time
+  // Told the number of passes (each parallel, plus serial with a baseline) once it is known,
+  // after the probe: the progress display's estimate of the work left.
+  std::function<void(int passes)> passes_known;
 };
 
 // How many timed repetitions `auto` gives a pass of `probe_seconds` (the probe included if it counts).
@@ -108,17 +112,19 @@ inline double seconds_since(std::chrono::steady_clock::time_point start) {
 // problem when it is a sample, and the result when it is whole.
 template <Kernel K, class Team>
 double serial_pass(const K& kernel, const BaselineSample& sample, Team& team,
-                   std::optional<typename K::Partial>& total) {
+                   std::optional<typename K::Partial>& total, std::atomic<std::uint64_t>* blocks_done) {
   double seconds = 0.0;
   if (team.rank() == 0) {
     LocalTeam alone;
     ExecutionPlan serial_plan;
     serial_plan.model = Model::serial;
+    serial_plan.blocks_done = blocks_done;
     const auto start = std::chrono::steady_clock::now();
     if (sample.whole()) {
       total = run_once(kernel, serial_plan, alone).total;
     } else {
       BlockExecutor<K> executor(kernel, false, 1, Schedule{}, 0, 1);
+      executor.count_blocks_in(blocks_done);
       executor.run(BlockSequence{sample.first, sample.stride, sample.count});
     }
     seconds = seconds_since(start) / sample.work_share;
@@ -156,7 +162,8 @@ ProtocolResult<K> measure_interleaved(const K& kernel, const ExecutionPlan& plan
     }
     workers.push_back(std::move(run.workers));
   };
-  auto serial = [&]() { return with_baseline ? detail::serial_pass(kernel, sample, team, result.serial_total) : 0.0; };
+  auto serial = [&]() { return with_baseline ? detail::serial_pass(kernel, sample, team, result.serial_total, plan.blocks_done)
+                                        : 0.0; };
 
   for (int i = 0; i < policy.warmup.value_or(0); ++i) {
     detail::parallel_pass(kernel, plan, team, run);
@@ -173,6 +180,9 @@ ProtocolResult<K> measure_interleaved(const K& kernel, const ExecutionPlan& plan
     record(probe, probe_serial);
   }
   const int repetitions = policy.repeat.value_or(auto_repetitions(probe, policy.min_seconds));
+  if (policy.passes_known) {
+    policy.passes_known(result.warmup + repetitions);
+  }
   while (static_cast<int>(result.seconds.size()) < repetitions) {
     // Alternate which comes first, so neither always follows the other.
     if (result.seconds.size() % 2 == 1) {

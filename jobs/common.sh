@@ -24,9 +24,13 @@
 #                 and is run as `mpirun -np R --map-by ppr:<tasks per node>:node:PE=<threads>
 #                 --bind-to core` (it refuses to bind more ranks than the allocation has cores,
 #                 so it does not work with sbatch --overcommit)
-#   PARSCALE_ROOT the parscale checkout (default: the submit directory, so submit from there)
-#   BIN_DIR       where the programs are (default PARSCALE_ROOT/build/release)
-# All numbers accept the programs' forms 1000000, 1e9, 2^30 (values are split on spaces).
+#   PARSCALE_ROOT the parscale checkout (default: the submit directory, so submit from there);
+#                 installed job scripts (cmake --install, the .deb) default to <prefix>/share/parscale
+#   BIN_DIR       where the programs are (default PARSCALE_ROOT/build/release; installed: <prefix>/bin)
+# Outside Slurm (no SLURM_JOB_ID) a script runs on this machine when LAUNCHER=mpirun is set,
+# e.g. `LAUNCHER=mpirun THREADS="1 2" bash jobs/omp_strong.sbatch` (srun needs a job).
+# All numbers accept the programs' forms 1000000, 1e9, 2^30 (values are split on spaces); the
+# scripts ask the program what a count stands for (--print-count) instead of parsing it.
 
 set -uo pipefail
 
@@ -56,13 +60,19 @@ OUT_DIR=${OUT_DIR:-results/slurm/$job_name}
 CSV=${CSV:-$OUT_DIR/$PROGRAM.csv}
 LABEL=${LABEL:-$job_name}
 LAUNCHER=${LAUNCHER:-srun}
-BIN_DIR=${BIN_DIR:-$PARSCALE_ROOT/build/release}
+if [ -z "${BIN_DIR:-}" ]; then
+  case "$PARSCALE_ROOT" in
+    */share/parscale) BIN_DIR=${PARSCALE_ROOT%/share/parscale}/bin ;;  # installed: <prefix>/bin
+    *) BIN_DIR=$PARSCALE_ROOT/build/release ;;                          # a checkout's release build
+  esac
+fi
 program_path="$BIN_DIR/$PROGRAM"
 
-if [ -z "${SLURM_JOB_ID:-}" ]; then
-  echo "jobs: error: not inside a Slurm job; submit with sbatch" >&2
+if [ -z "${SLURM_JOB_ID:-}" ] && [ "$LAUNCHER" != mpirun ]; then
+  echo "jobs: error: not inside a Slurm job; submit with sbatch (or set LAUNCHER=mpirun to run here)" >&2
   exit 2
 fi
+job_id=${SLURM_JOB_ID:-local$$}
 if [ ! -x "$program_path" ]; then
   echo "jobs: error: '$program_path' not found; build first (cmake --preset release &&" \
     "cmake --build --preset release) or set BIN_DIR" >&2
@@ -77,17 +87,11 @@ export OMP_PROC_BIND=close
 
 failed_points=0
 
-# to_count 5e8 -> 500000000; also plain integers and 2^30.
+# to_count 5e8 -> 500000000 (also 2^30, 2.5e8, 1000000): the program parses it (--print-count),
+# so the count syntax lives in one place, src/numbers.cpp.
 to_count() {
-  local text=$1
-  if [[ $text =~ ^([0-9]+)[eE]([0-9]+)$ ]]; then
-    echo $((BASH_REMATCH[1] * 10 ** BASH_REMATCH[2]))
-  elif [[ $text =~ ^([0-9]+)\^([0-9]+)$ ]]; then
-    echo $((BASH_REMATCH[1] ** BASH_REMATCH[2]))
-  elif [[ $text =~ ^[0-9]+$ ]]; then
-    echo "$text"
-  else
-    echo "jobs: error: '$text' is not a count (1000000, 1e9 or 2^30)" >&2
+  if ! "$program_path" --print-count "$1" 2>/dev/null; then
+    echo "jobs: error: '$1' is not a count (1000000, 1e9 or 2^30)" >&2
     exit 2
   fi
 }
@@ -115,7 +119,7 @@ run_point() {
   local per_node nodes tag status
   per_node=$(tasks_per_node)
   nodes=$(((ranks + per_node - 1) / per_node))
-  tag=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}_}${SLURM_JOB_ID}_${model}_r${ranks}_t${threads}
+  tag=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}_}${job_id}_${model}_r${ranks}_t${threads}
   local -a extra
   read -r -a extra <<<"$EXTRA_ARGS"
   local -a command=("$program_path" --model "$model" --threads "$threads" --repeat "$REPEAT"
@@ -147,7 +151,7 @@ run_point() {
 
 # The job fails if any point failed (the others still ran and kept their rows).
 finish() {
-  echo "=== $job_name (job ${SLURM_JOB_ID}): $failed_points failed point(s); rows in $CSV"
+  echo "=== $job_name (job ${job_id}): $failed_points failed point(s); rows in $CSV"
   [ "$failed_points" -eq 0 ]
   exit
 }

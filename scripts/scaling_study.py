@@ -27,7 +27,8 @@ Output (results/<study>/ by default):
                       expected_oversubscribed, command)
   study.json          the study definition and every point's command, exit code and files
   points/<point>.csv, .json, .log   each point's own CSV row, JSON record and output
-One progress line per point goes to stderr. Standard library only (Debian's python3).
+One result line per point goes to stderr; on a terminal (--progress) a status line shows the
+running point, how long it has run and an estimate of the study's time left. Standard library only (Debian's python3).
 Exit status: 0 all points valid, 1 some point failed or was invalid, 2 bad usage.
 """
 import argparse
@@ -43,9 +44,15 @@ import socket
 import subprocess
 import sys
 import time
-from decimal import Decimal, InvalidOperation
+
+from study_progress import StatusLine, StudyClock, format_duration, run_point
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Installed (cmake --install, the .deb), this file is <prefix>/share/parscale/scripts/ and the
+# programs are in <prefix>/bin; in a checkout they are in build/release.
+INSTALLED = os.path.basename(os.path.dirname(REPO)) == "share" and os.path.basename(REPO) == "parscale"
+DEFAULT_BIN_DIR = (os.path.join(os.path.dirname(os.path.dirname(REPO)), "bin") if INSTALLED
+                   else os.path.join(REPO, "build", "release"))
 
 # The option that sets each known program's problem size (strong: the size, weak: the size
 # per worker times p). Other programs: --size-option.
@@ -60,20 +67,17 @@ class UsageError(Exception):
     pass
 
 
-def parse_count(text, what):
-    """1000000, 1e9 and 2^30 forms, as the programs accept them; a positive integer."""
-    text = text.strip()
+def program_count(program_path, text, what):
+    """The positive integer a count (1000000, 1e9, 2^30) stands for, asked of the program itself
+    (--print-count), so the count syntax is parsed in one place: src/numbers.cpp."""
     try:
-        if "^" in text:
-            base, exponent = text.split("^", 1)
-            value = int(base) ** int(exponent)
-        else:
-            number = Decimal(text)
-            if number != number.to_integral_value():
-                raise UsageError(f"{what}: expected an integer, got '{text}'")
-            value = int(number)
-    except (ValueError, InvalidOperation):
+        result = subprocess.run([program_path, "--print-count", text.strip()], capture_output=True, text=True,
+                                timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise UsageError(f"{what}: could not ask {program_path} what '{text}' stands for: {error}") from None
+    if result.returncode != 0 or not result.stdout.strip().isdigit():
         raise UsageError(f"{what}: expected an integer (1000000, 1e9 or 2^30), got '{text}'") from None
+    value = int(result.stdout.strip())
     if value < 1:
         raise UsageError(f"{what}: expected a positive integer, got '{text}'")
     return value
@@ -274,11 +278,6 @@ def program_arguments(args, point, size, baseline_text, files):
     return arguments
 
 
-def format_duration(seconds):
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def write_study_csv(path, rows):
     if not rows:
         return
@@ -323,10 +322,12 @@ def parse_arguments(argv):
                                                    "(e.g. \"--workload trial --limit 120000\")")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions per point (median used; default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed warm-up runs per point (default 1)")
-    parser.add_argument("--out", default=os.path.join(REPO, "results"),
-                        help="parent folder of the study folder (default: the repository's results/)")
-    parser.add_argument("--bin-dir", default=os.environ.get("PARSCALE_BIN_DIR", os.path.join(REPO, "build", "release")),
-                        help="where the programs are (default: $PARSCALE_BIN_DIR, else build/release)")
+    parser.add_argument("--out", default="results" if INSTALLED else os.path.join(REPO, "results"),
+                        help="parent folder of the study folder (default: the repository's results/; "
+                             "installed: ./results)")
+    parser.add_argument("--bin-dir", default=os.environ.get("PARSCALE_BIN_DIR", DEFAULT_BIN_DIR),
+                        help="where the programs are (default: $PARSCALE_BIN_DIR, else build/release; "
+                             "installed: <prefix>/bin)")
     parser.add_argument("--launcher", choices=("auto", "mpirun", "srun"), default="auto",
                         help="auto: srun inside a Slurm allocation (SLURM_JOB_ID set), else mpirun")
     parser.add_argument("--mpirun", default=os.environ.get("PARSCALE_MPIEXEC", "mpirun"),
@@ -337,6 +338,9 @@ def parse_arguments(argv):
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a point is killed (default 1800)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing study folder's results")
     parser.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    parser.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                        help="a line showing the running point and the time left, rewritten in place: auto "
+                             "(when stderr is a terminal), always, never")
     args = parser.parse_args(argv)
 
     args.threads = parse_int_list(args.threads, "--threads")
@@ -354,7 +358,6 @@ def parse_arguments(argv):
     if args.repeat < 1 or args.warmup < 0:
         raise UsageError("--repeat must be >= 1 and --warmup >= 0")
     if args.size is not None:
-        args.size = parse_count(args.size, "--size")
         args.size_option = args.size_option or SIZE_OPTIONS.get(args.program_name)
         if not args.size_option:
             raise UsageError(f"--size: no known size option for '{args.program_name}'; give --size-option")
@@ -375,6 +378,13 @@ def main(argv):
     if not (os.path.isfile(program_path) and os.access(program_path, os.X_OK)):
         print(f"scaling_study.py: error: no program at {program_path} (build it, or give --bin-dir)", file=sys.stderr)
         return 2
+
+    if args.size is not None:
+        try:
+            args.size = program_count(program_path, args.size, "--size")
+        except UsageError as error:
+            print(f"scaling_study.py: error: {error}", file=sys.stderr)
+            return 2
 
     kind = args.launcher
     if kind == "auto":
@@ -418,6 +428,8 @@ def main(argv):
     baselines = {}  # sweep name -> (point id, median text)
     failures = []
     started = time.monotonic()
+    clock = StudyClock(len(points))
+    status = StatusLine(args.progress)
     print(f"scaling_study.py: {args.study}: {len(points)} points of {args.program_name} "
           f"({args.scaling} scaling, {len(args.sweeps)} sweeps, {cores} cores) -> {study_dir}", file=sys.stderr)
     for index, point in enumerate(points, 1):
@@ -438,15 +450,17 @@ def main(argv):
         command = (launcher.prefix(sweep["model"], point["ranks"], point["threads"]) + [program_path] +
                    program_arguments(args, point, size, baseline_text, files))
         point_started = time.monotonic()
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
-            exit_code, output = result.returncode, result.stdout + result.stderr
-        except subprocess.TimeoutExpired as expired:
-            exit_code = "timeout"
-            output = f"killed after {args.timeout} s\n{expired.stdout or ''}{expired.stderr or ''}"
-        except OSError as error:
-            exit_code, output = "not-started", str(error)
+        running = (f"[{index}/{len(points)}] {args.study}: {point['series']} p={point['p']} "
+                   f"({point['ranks']}x{point['threads']}) running")
+
+        def describe(running_for, running=running):
+            left = clock.seconds_left(running_for)
+            estimate = "estimating time left" if left is None else f"~{format_duration(left)} left"
+            return f"{running} {format_duration(running_for)}, {format_duration(clock.elapsed())} elapsed, {estimate}"
+
+        exit_code, output = run_point(command, args.timeout, status, describe)
         elapsed = time.monotonic() - point_started
+        clock.point_done(elapsed)
         with open(files["log"], "w") as handle:
             handle.write("$ " + shlex.join(command) + "\n" + output)
         entry = {"point": point["id"], "sweep": sweep["name"], "ranks": point["ranks"], "threads": point["threads"],
@@ -506,7 +520,7 @@ def main(argv):
         write_study_csv(study_csv, rows)
         write_json(os.path.join(study_dir, "study.json"), manifest)
         total = time.monotonic() - started
-        left = total / index * (len(points) - index)
+        left = clock.seconds_left() or 0.0
         verdict = "" if row.get("valid") == "1" else "  INVALID RESULT"
         metric = "S" if args.scaling == "strong" else "scaled S"
         print(f"{prefix}  median {median:.4g} s  {metric}={speedup:.3g} E={efficiency:.3g}"

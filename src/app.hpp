@@ -35,6 +35,7 @@
 #include "mpi_team.hpp"
 #include "output_files.hpp"
 #include "plan.hpp"
+#include "progress.hpp"
 #include "protocol.hpp"
 #include "record.hpp"
 #include "signals.hpp"
@@ -70,6 +71,15 @@ ExecutionPlan plan_for_kernel(const ResolvedRun& run) {
     }
   }
   return plan;
+}
+
+// Blocks rank 0 computes in one pass of the protocol: its share of the parallel run (an
+// estimate under dynamic distribution) plus the serial baseline's blocks, if measured.
+template <Kernel K>
+std::uint64_t blocks_per_pass_on_rank0(const K& kernel, int ranks, std::uint64_t serial_blocks) {
+  const std::uint64_t blocks = block_count(kernel.work_size(), kernel.block_size());
+  const auto size = static_cast<std::uint64_t>(ranks);
+  return serial_blocks + (blocks + size - 1) / size;
 }
 
 template <class T>
@@ -137,13 +147,22 @@ bool same_bits(const P& a, const P& b) {
 template <Kernel K>
 RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const char* program) {
   const CommonOptions& options = run.options;
-  const ExecutionPlan plan = plan_for_kernel<K>(run);
+  ExecutionPlan plan = plan_for_kernel<K>(run);
   const double nan = std::numeric_limits<double>::quiet_NaN();
-
   const bool measure_baseline = options.baseline.kind == BaselineKind::measure;
   const BaselineSample sample = baseline_sample(kernel, team.size() * plan.threads);
-  const RepetitionPolicy policy{options.warmup, options.repeat, options.min_time};
+  RepetitionPolicy policy{options.warmup, options.repeat, options.min_time, {}};
+  std::optional<ProgressDisplay> progress;  // rank 0 only; gone (line erased) before anything is printed
+  if (team.rank() == 0) {
+    const std::uint64_t per_pass = blocks_per_pass_on_rank0(kernel, team.size(), measure_baseline ? sample.count : 0);
+    progress.emplace(options.progress, program, per_pass * static_cast<std::uint64_t>(options.warmup.value_or(0) + 1));
+    plan.blocks_done = progress->counter();
+    policy.passes_known = [&progress, per_pass](int passes) {
+      progress->expect_blocks(per_pass * static_cast<std::uint64_t>(passes));
+    };
+  }
   const ProtocolResult<K> measured = measure_interleaved(kernel, plan, team, policy, measure_baseline, sample);
+  progress.reset();
   const TimingSummary timing = summarize(measured.seconds);
   const std::string my_placement = encode(this_rank_placement());
   std::vector<std::string> placements;
@@ -246,11 +265,13 @@ int run_program(int argc, char** argv) {
   std::string error;
   bool help = false;
   bool version = false;
+  std::optional<std::uint64_t> count_query;  // --print-count: the scripts' one count parser
   try {
     const po::variables_map values = parse_command_line(argc, argv, all);
     help = values["help"].as<bool>();
     version = values["version"].as<bool>();
-    if (!help && !version) {
+    count_query = read_count_query(values);
+    if (!help && !version && !count_query) {
       const CommonOptions common_options = read_common_options(values);
       run = resolve_run(common_options, team.size());
       problem.emplace(Program::read_problem(values, run->options));
@@ -273,6 +294,12 @@ int run_program(int argc, char** argv) {
       std::fprintf(stderr, "%s: error: %s\n", program, error.c_str());
     }
     return kExitUsage;
+  }
+  if (count_query && !help && !version) {
+    if (team.rank() == 0) {
+      std::printf("%llu\n", static_cast<unsigned long long>(*count_query));
+    }
+    return kExitSuccess;
   }
   if (help || version) {
     if (team.rank() == 0) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -146,6 +147,12 @@ void add_common_options(po::options_description& options) {
       ("json", po::value<std::string>(), "write the record and its context to this JSON file")
       ("label", po::value<std::string>(), "free text stored in the record (e.g. a study name)")
       ("quiet,q", po::bool_switch(), "print only the verdict line")
+      ("progress", po::value<std::string>()->default_value("auto"),
+       "progress on stderr (rank 0: blocks done, elapsed, time left): auto (when stderr is a terminal and "
+       "the run takes over 2 s; not under mpirun/srun, where stderr is a pipe), always, never")
+      ("print-count", po::value<std::string>(),
+       "print the integer a count such as 1e9 or 2^30 stands for, and exit (scripts use it, so the count "
+       "syntax is parsed in one place)")
       ("help,h", po::bool_switch(), "show this help and exit")
       ("version", po::bool_switch(), "show the version and build and exit");
 }
@@ -159,6 +166,13 @@ std::uint64_t read_count(const po::variables_map& values, const std::string& opt
                                  format_count(max), text));
   }
   return *value;
+}
+
+std::optional<std::uint64_t> read_count_query(const po::variables_map& values) {
+  if (values.count("print-count") == 0) {
+    return std::nullopt;
+  }
+  return read_count(values, "print-count", 0, std::numeric_limits<std::uint64_t>::max());
 }
 
 std::optional<int> omp_num_threads_from_environment() {
@@ -229,6 +243,12 @@ CommonOptions read_common_options(const po::variables_map& values) {
     }
   }
   options.quiet = values["quiet"].as<bool>();
+  const std::string progress = text_of(values, "progress");
+  const auto progress_mode = parse_progress_mode(progress);
+  if (!progress_mode) {
+    throw UsageError(fmt::format("--progress: expected one of auto|always|never, got '{}'", progress));
+  }
+  options.progress = *progress_mode;
   return options;
 }
 

@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "plan.hpp"
+#include "progress.hpp"
 
 namespace parscale {
 
@@ -55,6 +56,7 @@ struct CommonOptions {
   std::string json_path;
   std::string label;
   bool quiet = false;
+  ProgressMode progress = ProgressMode::automatic;
 };
 
 // Adds the options every program has (model, threads, timing, output).
@@ -70,6 +72,9 @@ po::variables_map parse_command_line(int argc, char** argv, const po::options_de
 // A count option in [min, max] ("1e9" and "2^30" forms accepted); throws UsageError.
 std::uint64_t read_count(const po::variables_map& values, const std::string& option, std::uint64_t min,
                          std::uint64_t max);
+
+// --print-count TEXT: the count it stands for (throws UsageError); nullopt without the option.
+std::optional<std::uint64_t> read_count_query(const po::variables_map& values);
 
 // Validates OMP_NUM_THREADS the way the programs use it; nullopt when unset.
 std::optional<int> omp_num_threads_from_environment();
