@@ -10,9 +10,11 @@
 //   static Problem read_problem(const po::variables_map&, const CommonOptions&);  // throws UsageError
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <map>
@@ -27,6 +29,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include "agreement.hpp"
 #include "cli.hpp"
 #include "context.hpp"
 #include "driver.hpp"
@@ -36,13 +39,16 @@
 #include "plan.hpp"
 #include "record.hpp"
 #include "signals.hpp"
+#include "standard_streams.hpp"
 #include "team.hpp"
+#include "thread_team.hpp"
 
 namespace parscale {
 
 struct ResolvedRun {
   ExecutionPlan plan;
   CommonOptions options;
+  std::vector<std::string> warnings;  // for rank 0 to print, one line each (e.g. OMP_THREAD_LIMIT caps threads)
 };
 
 // Picks the model and thread count and rejects options that do not fit the model.
@@ -112,8 +118,30 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.kernel = kernel.name();
   record.label = options.label;
   kernel.describe(record.parameters);
+  // The threads that really ran (the runtime may give fewer than planned: OMP_DYNAMIC).
+  std::map<int, int> threads_of_rank;
+  for (const WorkerStats& worker : measured.workers) {
+    ++threads_of_rank[worker.rank];
+  }
+  int most_threads = 0;
+  int fewest_threads = plan.threads;
+  for (const auto& [rank, threads] : threads_of_rank) {
+    most_threads = std::max(most_threads, threads);
+    fewest_threads = std::min(fewest_threads, threads);
+  }
+  if (most_threads != plan.threads || fewest_threads != plan.threads) {
+    nlohmann::json per_rank = nlohmann::json::array();
+    for (const auto& [rank, threads] : threads_of_rank) {
+      per_rank.push_back(threads);
+    }
+    record.kernel_details["threads_per_rank"] = per_rank;
+    std::fprintf(stderr,
+                 "%s: warning: the OpenMP runtime ran %d..%d thread(s) per rank, not the %d planned (OMP_DYNAMIC=%s); "
+                 "the record describes the threads that ran\n",
+                 program, fewest_threads, most_threads, plan.threads, omp_get_dynamic() != 0 ? "true" : "false");
+  }
   if constexpr (requires(nlohmann::json& details) { kernel.describe_workers(details, 1, 1); }) {
-    kernel.describe_workers(record.kernel_details, team.size(), plan.threads);
+    kernel.describe_workers(record.kernel_details, team.size(), most_threads);
   }
   record.work_size = kernel.work_size();
   record.work_unit = kernel.work_unit();
@@ -121,8 +149,8 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.blocks = block_count(kernel.work_size(), kernel.block_size());
   record.model = to_string(plan.model);
   record.ranks = team.size();
-  record.threads = plan.threads;
-  record.workers = record.ranks * record.threads;
+  record.threads = most_threads;  // per rank; threads_per_rank in kernel_details when they differ
+  record.workers = static_cast<int>(measured.workers.size());
   record.schedule = uses_threads(plan.model) ? to_string(plan.schedule) : "-";
   record.distribution = uses_mpi(plan.model)
                             ? std::string(to_string(plan.distribution)) +
@@ -138,10 +166,8 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.time_max = measured.timing.max;
   record.baseline_kind = baseline_name(options.baseline);
   record.baseline_seconds = baseline_seconds;
-  for (std::size_t i = 0; i < measured.workers.size(); ++i) {
-    const auto threads = static_cast<std::size_t>(plan.threads);
-    record.worker_stats.push_back(WorkerRecord{static_cast<int>(i / threads), static_cast<int>(i % threads),
-                                               measured.workers[i].busy_seconds, measured.workers[i].blocks});
+  for (const WorkerStats& worker : measured.workers) {
+    record.worker_stats.push_back(WorkerRecord{worker.rank, worker.thread, worker.busy_seconds, worker.blocks});
   }
   record.imbalance = load_imbalance(record.worker_stats);
   record.verdict = kernel.verdict(kernel.finalize(measured.total));
@@ -165,11 +191,83 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
 
 }  // namespace detail
 
-// Prints, writes and returns the exit code. Rank 0 only.
-int report(const RunRecord& record, const CommonOptions& options);
+// Prints the summary, then writes the files; returns the exit code (a failed write, to a
+// file or to stdout, is kExitRuntime and outranks a failed validation). Rank 0 only.
+int report(const RunRecord& record, const CommonOptions& options, const StandardStreams& streams,
+           const char* program);
+
+namespace detail {
+
+// What every rank must agree on: the program, the options that shape the computation or
+// the sequence of collective calls, and the threads it will use. Not the output-only
+// options rank 0 alone uses (--csv, --json, --label, --quiet).
+template <class Program>
+JobDescription describe_job(bool help, bool version, const std::optional<ResolvedRun>& run,
+                            const std::optional<typename Program::Problem>& problem) {
+  JobDescription job;
+  job.add("the program", Program::name);
+  job.add("--help", help ? "1" : "0");
+  job.add("--version", version ? "1" : "0");
+  if (!run || !problem) {
+    return job;
+  }
+  const CommonOptions& options = run->options;
+  auto describe_kernel = [&](const auto& kernel) {
+    using K = std::decay_t<decltype(kernel)>;
+    const ExecutionPlan plan = plan_for_kernel<K>(*run);
+    job.add("--model", to_string(plan.model));
+    job.add("the threads per rank (--threads, OMP_NUM_THREADS, OMP_THREAD_LIMIT)", std::to_string(plan.threads));
+    job.add("OMP_DYNAMIC", uses_threads(plan.model) && omp_get_dynamic() != 0 ? "true" : "false");
+    job.add("--schedule", uses_threads(plan.model) ? to_string(plan.schedule) : "-");
+    job.add("--distribution", fmt::format("{},{}", to_string(plan.distribution), plan.dynamic_chunk));
+    job.add("--repeat", std::to_string(options.repeat));
+    job.add("--warmup", std::to_string(options.warmup));
+    job.add("--baseline", fmt::format("{} {}", baseline_name(options.baseline), options.baseline.seconds));
+    job.add("the kernel", kernel.name());
+    nlohmann::json parameters = nlohmann::json::object();
+    kernel.describe(parameters);
+    for (const auto& [key, value] : parameters.items()) {
+      job.add(fmt::format("the problem's {}", key), value.dump());
+    }
+    job.add("the work size", std::to_string(kernel.work_size()));
+    job.add("the block size", std::to_string(kernel.block_size()));
+  };
+  if constexpr (is_variant<typename Program::Problem>::value) {
+    std::visit(describe_kernel, *problem);
+  } else {
+    describe_kernel(*problem);
+  }
+  return job;
+}
+
+// True when every rank's job is rank 0's: one broadcast of rank 0's fingerprint and one
+// reduction. Otherwise rank 0 gathers the descriptions and prints the one line that names
+// what differs and where; every rank then returns false (exit 2, nothing run).
+inline bool ranks_agree(MpiTeam& team, const JobDescription& job, const char* program) {
+  const std::uint64_t mine = job.fingerprint();
+  std::vector<char> reference(sizeof mine);
+  std::memcpy(reference.data(), &mine, sizeof mine);
+  team.broadcast_bytes(reference);
+  const bool same = std::memcmp(reference.data(), &mine, sizeof mine) == 0;
+  if (team.min(same ? team.size() : team.rank()) == team.size()) {
+    return true;
+  }
+  const std::string text = job.text();
+  std::vector<std::string> texts;
+  for (const auto& part : team.gather_parts(std::vector<char>(text.begin(), text.end()))) {
+    texts.emplace_back(part.begin(), part.end());
+  }
+  if (team.rank() == 0) {
+    std::fprintf(stderr, "%s: error: %s\n", program, describe_disagreement(texts).c_str());
+  }
+  return false;
+}
+
+}  // namespace detail
 
 template <class Program>
 int run_program(int argc, char** argv) {
+  const StandardStreams streams = reserve_standard_streams();  // before MPI opens anything
   install_termination_handlers();  // before MPI_Init, which can take a second
   MpiTeam team(argc, argv);
   install_termination_handlers();  // again, in case the MPI library replaced them
@@ -199,13 +297,9 @@ int run_program(int argc, char** argv) {
       run = resolve_run(common_options, team.size());
       problem.emplace(Program::read_problem(values, run->options));
       if (team.rank() == 0) {
-        if (!run->options.csv_path.empty()) {
-          check_output_path("--csv", run->options.csv_path);
-          check_csv_header(run->options.csv_path, csv_header());
-        }
-        if (!run->options.json_path.empty()) {
-          check_output_path("--json", run->options.json_path);
-        }
+        check_output_files({{"--csv", run->options.csv_path, OutputKind::append_csv},
+                            {"--json", run->options.json_path, OutputKind::replace}},
+                           csv_header());
       }
     }
   } catch (const UsageError& usage) {
@@ -216,6 +310,9 @@ int run_program(int argc, char** argv) {
     if (team.rank() == first_failing) {
       std::fprintf(stderr, "%s: error: %s\n", program, error.c_str());
     }
+    return kExitUsage;
+  }
+  if (!detail::ranks_agree(team, detail::describe_job<Program>(help, version, run, problem), program)) {
     return kExitUsage;
   }
   if (help || version) {
@@ -240,6 +337,14 @@ int run_program(int argc, char** argv) {
       throw std::runtime_error("--model hybrid needs MPI_THREAD_FUNNELED, the MPI library gave " +
                                team.thread_level());
     }
+    if (team.rank() == 0) {
+      for (const auto& warning : run->warnings) {
+        std::fprintf(stderr, "%s: warning: %s\n", program, warning.c_str());
+      }
+    }
+    if (uses_threads(run->plan.model)) {
+      create_thread_team(run->plan.threads, program);  // exit 3 with one line if the runtime cannot
+    }
     RunRecord record;
     auto execute_kernel = [&](const auto& kernel) { record = detail::execute(kernel, *run, team, program); };
     if constexpr (detail::is_variant<typename Program::Problem>::value) {
@@ -250,7 +355,7 @@ int run_program(int argc, char** argv) {
     std::vector<char> exit_code(1, 0);
     if (team.rank() == 0) {
       const DeferTermination whole_rows_only;  // SIGINT/SIGTERM wait until the files are written
-      exit_code[0] = static_cast<char>(report(record, run->options));
+      exit_code[0] = static_cast<char>(report(record, run->options, streams, program));
     }
     team.broadcast_bytes(exit_code);
     return exit_code[0];

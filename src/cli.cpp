@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <vector>
 
@@ -134,14 +135,38 @@ std::optional<int> omp_num_threads_from_environment() {
   if (raw == nullptr) {
     return std::nullopt;
   }
-  std::string text(raw);
-  // OpenMP allows a per-level list "4,2": the first entry is this level's.
-  const std::string first = text.substr(0, text.find(','));
-  const auto value = parse_count(first);
-  if (!value || *value < 1 || *value > static_cast<std::uint64_t>(kMaxThreads)) {
-    throw UsageError(fmt::format("OMP_NUM_THREADS: expected an integer in [1, {}], got '{}'", kMaxThreads, text));
+  const std::string text(raw);
+  // Read as libgomp reads it (so the program never accepts what the runtime ignores, e.g.
+  // "1e3"): a list "4,2" of per-level counts, each blanks, an optional '+', decimal digits,
+  // blanks. A bad entry anywhere makes the runtime ignore the whole variable.
+  const auto refuse = [&] {
+    return UsageError(fmt::format(
+        "OMP_NUM_THREADS: expected an integer in [1, {}] in decimal digits (or a list of them, e.g. 4,2), got '{}'",
+        kMaxThreads, text));
+  };
+  std::optional<int> first;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    std::string entry = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    while (!entry.empty() && blank(entry.front())) entry.erase(entry.begin());
+    while (!entry.empty() && blank(entry.back())) entry.pop_back();
+    if (!entry.empty() && entry.front() == '+') entry.erase(entry.begin());
+    if (entry.empty() || entry.size() > 9 ||
+        entry.find_first_not_of("0123456789") != std::string::npos) {
+      throw refuse();
+    }
+    const int value = std::stoi(entry);
+    if (value < 1 || value > kMaxThreads) {
+      throw refuse();
+    }
+    first = first.value_or(value);
+    if (comma == std::string::npos) {
+      return first;
+    }
+    start = comma + 1;
   }
-  return static_cast<int>(*value);
 }
 
 CommonOptions read_common_options(const po::variables_map& values) {
