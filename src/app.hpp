@@ -285,7 +285,9 @@ int run_program(int argc, char** argv) {
   // the first failing rank, which alone prints its one-line error.
   std::optional<ResolvedRun> run;
   std::optional<typename Program::Problem> problem;
+  std::optional<JobDescription> job;
   std::string error;
+  int error_code = kExitUsage;
   bool help = false;
   bool version = false;
   try {
@@ -302,17 +304,21 @@ int run_program(int argc, char** argv) {
                            csv_header());
       }
     }
+    job = detail::describe_job<Program>(help, version, run, problem);
   } catch (const UsageError& usage) {
     error = usage.what();
+  } catch (const std::exception& failure) {  // e.g. a kernel's describe(): no rank may be left waiting
+    error = failure.what();
+    error_code = kExitRuntime;
   }
   const int first_failing = team.min(error.empty() ? team.size() : team.rank());
   if (first_failing < team.size()) {
     if (team.rank() == first_failing) {
       std::fprintf(stderr, "%s: error: %s\n", program, error.c_str());
     }
-    return kExitUsage;
+    return -team.min(-(error.empty() ? kExitUsage : error_code));  // the worst code on every rank
   }
-  if (!detail::ranks_agree(team, detail::describe_job<Program>(help, version, run, problem), program)) {
+  if (!detail::ranks_agree(team, *job, program)) {
     return kExitUsage;
   }
   if (help || version) {
