@@ -30,6 +30,7 @@
 #include <omp.h>
 
 #include "agreement.hpp"
+#include "checkpoint.hpp"
 #include "cli.hpp"
 #include "context.hpp"
 #include "driver.hpp"
@@ -198,6 +199,52 @@ int report(const RunRecord& record, const CommonOptions& options, const Standard
 
 namespace detail {
 
+// The facts that make the problem what it is, for the ranks' agreement and the checkpoint.
+template <Kernel K>
+void add_problem_facts(JobDescription& job, const K& kernel) {
+  job.add("the kernel", kernel.name());
+  nlohmann::json parameters = nlohmann::json::object();
+  kernel.describe(parameters);
+  for (const auto& [key, value] : parameters.items()) {
+    job.add(fmt::format("the problem's {}", key), value.dump());
+  }
+  job.add("the work size", std::to_string(kernel.work_size()));
+  job.add("the block size", std::to_string(kernel.block_size()));
+  job.add("the partial result's bytes", std::to_string(sizeof(typename K::Partial)));
+}
+
+// Blocks whose value depends on the problem only (not on the worker) can be checkpointed.
+template <class K>
+concept Checkpointable = requires(const K& kernel, std::uint64_t index) { kernel.compute(index, index); };
+
+// The first line of the problem's checkpoint files: a fingerprint of the program and problem.
+template <class Program, Kernel K>
+std::string problem_checkpoint_header(const K& kernel) {
+  JobDescription problem;
+  problem.add("the program", Program::name);
+  add_problem_facts(problem, kernel);
+  return checkpoint_header(problem.fingerprint());
+}
+
+template <class Program>
+void check_checkpoint(const typename Program::Problem& problem, const std::string& path) {
+  auto check = [&](const auto& kernel) {
+    if constexpr (!Checkpointable<std::decay_t<decltype(kernel)>>) {
+      throw UsageError(fmt::format("--checkpoint: {}'s blocks depend on the worker that computes them, so they "
+                                   "cannot be resumed by another decomposition; not available for {}",
+                                   Program::name, Program::name));
+    } else {
+      check_output_files({{"--checkpoint", path + ".rank0", OutputKind::replace}}, "");
+      check_checkpoint_files(path, problem_checkpoint_header<Program>(kernel));
+    }
+  };
+  if constexpr (is_variant<typename Program::Problem>::value) {
+    std::visit(check, problem);
+  } else {
+    check(problem);
+  }
+}
+
 // What every rank must agree on: the program, the options that shape the computation or
 // the sequence of collective calls, and the threads it will use. Not the output-only
 // options rank 0 alone uses (--csv, --json, --label, --quiet).
@@ -223,14 +270,8 @@ JobDescription describe_job(bool help, bool version, const std::optional<Resolve
     job.add("--repeat", std::to_string(options.repeat));
     job.add("--warmup", std::to_string(options.warmup));
     job.add("--baseline", fmt::format("{} {}", baseline_name(options.baseline), options.baseline.seconds));
-    job.add("the kernel", kernel.name());
-    nlohmann::json parameters = nlohmann::json::object();
-    kernel.describe(parameters);
-    for (const auto& [key, value] : parameters.items()) {
-      job.add(fmt::format("the problem's {}", key), value.dump());
-    }
-    job.add("the work size", std::to_string(kernel.work_size()));
-    job.add("the block size", std::to_string(kernel.block_size()));
+    job.add("--checkpoint", options.checkpoint_path);
+    add_problem_facts(job, kernel);
   };
   if constexpr (is_variant<typename Program::Problem>::value) {
     std::visit(describe_kernel, *problem);
@@ -303,6 +344,9 @@ int run_program(int argc, char** argv) {
                             {"--json", run->options.json_path, OutputKind::replace}},
                            csv_header());
       }
+      if (!run->options.checkpoint_path.empty()) {
+        detail::check_checkpoint<Program>(*problem, run->options.checkpoint_path);
+      }
     }
     job = detail::describe_job<Program>(help, version, run, problem);
   } catch (const UsageError& usage) {
@@ -352,7 +396,26 @@ int run_program(int argc, char** argv) {
       create_thread_team(run->plan.threads, program);  // exit 3 with one line if the runtime cannot
     }
     RunRecord record;
-    auto execute_kernel = [&](const auto& kernel) { record = detail::execute(kernel, *run, team, program); };
+    auto execute_kernel = [&](const auto& kernel) {
+      using K = std::decay_t<decltype(kernel)>;
+      if constexpr (detail::Checkpointable<K>) {
+        if (!run->options.checkpoint_path.empty()) {
+          const CheckpointedKernel<K> resumable(kernel, run->options.checkpoint_path, team.rank(),
+                                                detail::problem_checkpoint_header<Program>(kernel));
+          record = detail::execute(resumable, *run, team, program);
+          record.kernel_details["checkpoint"] = {{"file", run->options.checkpoint_path},
+                                                 {"blocks_resumed", resumable.resumed_blocks()},
+                                                 {"interval_s", kCheckpointSeconds}};
+          if (team.rank() == 0) {
+            std::fprintf(stderr, "%s: note: %llu of %llu blocks came from the checkpoint %s\n", program,
+                         static_cast<unsigned long long>(resumable.resumed_blocks()),
+                         static_cast<unsigned long long>(record.blocks), run->options.checkpoint_path.c_str());
+          }
+          return;
+        }
+      }
+      record = detail::execute(kernel, *run, team, program);
+    };
     if constexpr (detail::is_variant<typename Program::Problem>::value) {
       std::visit(execute_kernel, *problem);
     } else {
@@ -364,6 +427,10 @@ int run_program(int argc, char** argv) {
       exit_code[0] = static_cast<char>(report(record, run->options, streams, program));
     }
     team.broadcast_bytes(exit_code);
+    if (team.rank() == 0 && !run->options.checkpoint_path.empty() &&
+        (exit_code[0] == kExitSuccess || exit_code[0] == kExitValidationFailed)) {
+      remove_checkpoint_files(run->options.checkpoint_path);  // the result is in its files now
+    }
     return exit_code[0];
   } catch (const std::exception& failure) {
     std::fprintf(stderr, "%s: error: rank %d of %d: %s\n", program, team.rank(), team.size(), failure.what());

@@ -115,6 +115,9 @@ void add_common_options(po::options_description& options) {
       ("json", po::value<std::string>(), "write the record and its context to this JSON file")
       ("label", po::value<std::string>(), "free text stored in the record (e.g. a study name)")
       ("quiet,q", po::bool_switch(), "print only the verdict line")
+      ("checkpoint", po::value<std::string>(),
+       "keep completed blocks in FILE.rank<R> (every 2 s) and resume from them; needs --repeat 1 --warmup 0 and "
+       "--baseline none or seconds; not for montecarlo")
       ("help,h", po::bool_switch(), "show this help and exit")
       ("version", po::bool_switch(), "show the version and build and exit");
 }
@@ -206,6 +209,14 @@ CommonOptions read_common_options(const po::variables_map& values) {
     }
   }
   options.quiet = values["quiet"].as<bool>();
+  if (values.count("checkpoint") != 0) {
+    options.checkpoint_path = text_of(values, "checkpoint");
+    if (options.checkpoint_path.empty()) throw UsageError("--checkpoint: expected a file path, got ''");
+    if (options.repeat != 1 || options.warmup != 0 || options.baseline.kind == BaselineKind::measure) {
+      throw UsageError("--checkpoint: resumes one computation, so it needs --repeat 1 --warmup 0 and --baseline none "
+                       "(or the serial time in seconds)");
+    }
+  }
   return options;
 }
 

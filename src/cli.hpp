@@ -48,6 +48,7 @@ struct CommonOptions {
   std::string json_path;
   std::string label;
   bool quiet = false;
+  std::string checkpoint_path;  // --checkpoint: keep completed blocks here (see checkpoint.hpp)
 };
 
 // Adds the options every program has (model, threads, timing, output).
