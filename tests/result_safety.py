@@ -8,6 +8,8 @@ code, the error line, stdout, and the bytes of every file in its directory befor
                     np 2 and np 3: exit 2, one line naming the option and the ranks, no hang
   --part threads    the record's threads are those that ran (OMP_THREAD_LIMIT, OMP_DYNAMIC);
                     thread creation failure is exit 3 with one line
+  --part checkpoint  primes --workload sieve --checkpoint stopped by SIGTERM and resumed by another
+                    decomposition gives the uninterrupted run's bits; checkpoints of another problem refused
   --part disk       needs root (mount): a full tmpfs (a failed append leaves the CSV's bytes
                     as they were; the JSON's old bytes stay; the result is on stdout; exit 3)
                     and a read-only mount (the JSON's temporary file cannot be made: exit 2,
@@ -481,9 +483,89 @@ def disk(ranks_list):
     return 0
 
 
+# ---------------------------------------------------------------------------------------
+# Checkpoint
+
+def wait_for_checkpoint(files, timeout=120):
+    """True once every file in `files` exists and holds at least one block (header + 1 line)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if all(open(f).read().count("\n") >= 2 for f in files):
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def stop_after_checkpoint(command, work, files):
+    """Starts `command`, sends SIGTERM once `files` hold blocks; (exit code, stderr)."""
+    process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    saved = wait_for_checkpoint([os.path.join(work, f) for f in files])
+    process.send_signal(15)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        _, err = process.communicate()
+    expect(saved, f"{command}: no checkpoint file appeared before the run ended")
+    return process.returncode, err
+
+
+def checkpoint():
+    print("--checkpoint: stopped by SIGTERM, resumed by another decomposition, the same bits:", flush=True)
+    primes = program("primes")
+    problem = ["--workload", "sieve", "-n", "2e10", "--repeat", "1", "--warmup", "0", "--baseline", "none", "-q"]
+    with tempfile.TemporaryDirectory(prefix="parscale-safety-ck-") as work:
+        code, out, err, took = run_command([primes] + problem, work, timeout=600)
+        expect(code == 0, f"uninterrupted run: exit {code}: {err.decode()[-500:]}")
+        reference = out.decode().strip()
+        print(f"  uninterrupted: {took:.1f} s: {reference}", flush=True)
+        for label, first, first_files, second in [
+            ("openmp (2 threads) stopped, mpiexec -n 2 resumes", [primes], ["ck.rank0"], launcher(2) + [primes]),
+            ("mpiexec -n 2 stopped, serial resumes", launcher(2) + [primes], ["ck.rank0", "ck.rank1"],
+             [primes, "--model", "serial"]),
+        ]:
+            code, err = stop_after_checkpoint(first + problem + ["--checkpoint", "ck"], work, first_files)
+            kept = sorted(name for name in os.listdir(work) if name.startswith("ck."))
+            expect(set(first_files) <= set(kept), f"{label}: checkpoint files after the stop: {kept}")
+            expect(not [n for n in os.listdir(work) if ".tmp." in n], f"{label}: temporary files left")
+            code2, out2, err2, took2 = run_command(second + problem + ["--checkpoint", "ck", "--json", "r.json"],
+                                                   work, timeout=600)
+            note = [line for line in err2.decode().splitlines() if "came from the checkpoint" in line]
+            expect(code2 == 0, f"{label}: resumed run exit {code2}: {err2.decode()[-500:]}")
+            expect(out2.decode().strip() == reference, f"{label}: resumed {out2.decode()!r} vs {reference!r}")
+            resumed = record_of(work, "r.json")["kernel_details"]["checkpoint"]["blocks_resumed"]
+            blocks = record_of(work, "r.json")["work"]["blocks"]
+            expect(0 < resumed < blocks, f"{label}: {resumed} of {blocks} blocks resumed")
+            expect(not [n for n in os.listdir(work) if n.startswith("ck.")], f"{label}: checkpoint not removed")
+            print(f"  {label}: stop exit {code}, kept {kept}; resumed {resumed} of {blocks} blocks in {took2:.1f} s, "
+                  f"same result: {out2.decode().strip() == reference}", flush=True)
+
+        # Refusals, before any work: another problem's checkpoint, a kernel whose blocks depend
+        # on the worker, and a timing protocol that would compute the problem twice.
+        code, err = stop_after_checkpoint([primes] + problem + ["--checkpoint", "ck"], work, ["ck.rank0"])
+        for ranks in (None, 2):
+            where = "serial" if ranks is None else f"mpiexec -n {ranks}"
+            for label, argv, name, needle in [
+                ("another problem's checkpoint", [primes, "--workload", "sieve", "-n", "3e10", "--repeat", "1",
+                                                  "--warmup", "0", "--baseline", "none", "--checkpoint", "ck"],
+                 "primes", "another problem"),
+                ("montecarlo --checkpoint", [program("montecarlo"), "--repeat", "1", "--warmup", "0", "--baseline",
+                                             "none", "--checkpoint", "mc"], "montecarlo", "--checkpoint"),
+                ("--checkpoint with --repeat 3", [primes, "--workload", "sieve", "--baseline", "none",
+                                                   "--checkpoint", "ck"], "primes", "--repeat 1"),
+            ]:
+                before = snapshot(work)
+                code, out, err, _ = run_command(launcher(ranks) + argv, work)
+                check_refusal(f"{label} [{where}]", code, out, err, name, needle, before, snapshot(work))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["files", "agreement", "threads", "disk"], required=True)
+    parser.add_argument("--part", choices=["files", "agreement", "threads", "disk", "checkpoint"], required=True)
     options = parser.parse_args()
     began = time.monotonic()
     if options.part == "files":
@@ -496,6 +578,8 @@ def main():
         agreement()
     elif options.part == "threads":
         threads_truth()
+    elif options.part == "checkpoint":
+        checkpoint()
     elif options.part == "disk":
         if disk([None, 2]) == SKIP:
             return SKIP
