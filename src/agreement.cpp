@@ -1,5 +1,7 @@
 #include "agreement.hpp"
 
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <sstream>
 
@@ -66,6 +68,26 @@ std::uint64_t JobDescription::fingerprint() const {
     hash *= 1099511628211ULL;
   }
   return hash;
+}
+
+bool ranks_agree(MpiTeam& team, const JobDescription& job, const char* program) {
+  const std::uint64_t mine = job.fingerprint();
+  std::vector<char> reference(sizeof mine);
+  std::memcpy(reference.data(), &mine, sizeof mine);
+  team.broadcast_bytes(reference);
+  const bool same = std::memcmp(reference.data(), &mine, sizeof mine) == 0;
+  if (team.min(same ? team.size() : team.rank()) == team.size()) {
+    return true;
+  }
+  const std::string text = job.text();
+  std::vector<std::string> texts;
+  for (const auto& part : team.gather_parts(std::vector<char>(text.begin(), text.end()))) {
+    texts.emplace_back(part.begin(), part.end());
+  }
+  if (team.rank() == 0) {
+    std::fprintf(stderr, "%s: error: %s\n", program, describe_disagreement(texts).c_str());
+  }
+  return false;
 }
 
 std::string describe_disagreement(const std::vector<std::string>& texts) {

@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <limits>
 #include <map>
@@ -199,43 +198,16 @@ int report(const RunRecord& record, const CommonOptions& options, const Standard
 
 namespace detail {
 
-// The facts that make the problem what it is, for the ranks' agreement and the checkpoint.
-template <Kernel K>
-void add_problem_facts(JobDescription& job, const K& kernel) {
-  job.add("the kernel", kernel.name());
-  nlohmann::json parameters = nlohmann::json::object();
-  kernel.describe(parameters);
-  for (const auto& [key, value] : parameters.items()) {
-    job.add(fmt::format("the problem's {}", key), value.dump());
-  }
-  job.add("the work size", std::to_string(kernel.work_size()));
-  job.add("the block size", std::to_string(kernel.block_size()));
-  job.add("the partial result's bytes", std::to_string(sizeof(typename K::Partial)));
-}
-
-// Blocks whose value depends on the problem only (not on the worker) can be checkpointed.
-template <class K>
-concept Checkpointable = requires(const K& kernel, std::uint64_t index) { kernel.compute(index, index); };
-
-// The first line of the problem's checkpoint files: a fingerprint of the program and problem.
-template <class Program, Kernel K>
-std::string problem_checkpoint_header(const K& kernel) {
-  JobDescription problem;
-  problem.add("the program", Program::name);
-  add_problem_facts(problem, kernel);
-  return checkpoint_header(problem.fingerprint());
-}
-
 template <class Program>
 void check_checkpoint(const typename Program::Problem& problem, const std::string& path) {
   auto check = [&](const auto& kernel) {
-    if constexpr (!Checkpointable<std::decay_t<decltype(kernel)>>) {
+    if constexpr (!CheckpointableKernel<std::decay_t<decltype(kernel)>>) {
       throw UsageError(fmt::format("--checkpoint: {}'s blocks depend on the worker that computes them, so they "
                                    "cannot be resumed by another decomposition; not available for {}",
                                    Program::name, Program::name));
     } else {
       check_output_files({{"--checkpoint", path + ".rank0", OutputKind::replace}}, "");
-      check_checkpoint_files(path, problem_checkpoint_header<Program>(kernel));
+      check_checkpoint_files(path, problem_checkpoint_header(Program::name, kernel));
     }
   };
   if constexpr (is_variant<typename Program::Problem>::value) {
@@ -279,29 +251,6 @@ JobDescription describe_job(bool help, bool version, const std::optional<Resolve
     describe_kernel(*problem);
   }
   return job;
-}
-
-// True when every rank's job is rank 0's: one broadcast of rank 0's fingerprint and one
-// reduction. Otherwise rank 0 gathers the descriptions and prints the one line that names
-// what differs and where; every rank then returns false (exit 2, nothing run).
-inline bool ranks_agree(MpiTeam& team, const JobDescription& job, const char* program) {
-  const std::uint64_t mine = job.fingerprint();
-  std::vector<char> reference(sizeof mine);
-  std::memcpy(reference.data(), &mine, sizeof mine);
-  team.broadcast_bytes(reference);
-  const bool same = std::memcmp(reference.data(), &mine, sizeof mine) == 0;
-  if (team.min(same ? team.size() : team.rank()) == team.size()) {
-    return true;
-  }
-  const std::string text = job.text();
-  std::vector<std::string> texts;
-  for (const auto& part : team.gather_parts(std::vector<char>(text.begin(), text.end()))) {
-    texts.emplace_back(part.begin(), part.end());
-  }
-  if (team.rank() == 0) {
-    std::fprintf(stderr, "%s: error: %s\n", program, describe_disagreement(texts).c_str());
-  }
-  return false;
 }
 
 }  // namespace detail
@@ -362,7 +311,7 @@ int run_program(int argc, char** argv) {
     }
     return -team.min(-(error.empty() ? kExitUsage : error_code));  // the worst code on every rank
   }
-  if (!detail::ranks_agree(team, *job, program)) {
+  if (!ranks_agree(team, *job, program)) {
     return kExitUsage;
   }
   if (help || version) {
@@ -398,10 +347,10 @@ int run_program(int argc, char** argv) {
     RunRecord record;
     auto execute_kernel = [&](const auto& kernel) {
       using K = std::decay_t<decltype(kernel)>;
-      if constexpr (detail::Checkpointable<K>) {
+      if constexpr (CheckpointableKernel<K>) {
         if (!run->options.checkpoint_path.empty()) {
           const CheckpointedKernel<K> resumable(kernel, run->options.checkpoint_path, team.rank(),
-                                                detail::problem_checkpoint_header<Program>(kernel));
+                                                problem_checkpoint_header(Program::name, kernel));
           record = detail::execute(resumable, *run, team, program);
           record.kernel_details["checkpoint"] = {{"file", run->options.checkpoint_path},
                                                  {"blocks_resumed", resumable.resumed_blocks()},

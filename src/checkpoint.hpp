@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "agreement.hpp"
 #include "kernel.hpp"
 #include "signals.hpp"
 
@@ -31,6 +32,19 @@ inline constexpr double kCheckpointSeconds = 2.0;
 
 // The first line of every checkpoint file of a problem with this fingerprint.
 std::string checkpoint_header(std::uint64_t problem_fingerprint);
+
+// Blocks whose value depends on the problem only (not on the worker) can be checkpointed.
+template <class K>
+concept CheckpointableKernel = requires(const K& kernel, std::uint64_t index) { kernel.compute(index, index); };
+
+// The first line of the problem's checkpoint files: a fingerprint of the program and problem.
+template <Kernel K>
+std::string problem_checkpoint_header(const char* program, const K& kernel) {
+  JobDescription problem;
+  problem.add("the program", program);
+  add_problem_facts(problem, kernel);
+  return checkpoint_header(problem.fingerprint());
+}
 
 // The existing checkpoint files of `path` (path.rank0, path.rank1, ...).
 std::vector<std::string> checkpoint_files(const std::string& path);
@@ -56,6 +70,7 @@ bool from_hex(const std::string& text, void* bytes, std::size_t size);
 // A kernel that answers blocks from the checkpoint and records the blocks it computes.
 // The drivers see an ordinary kernel: no driver code knows about checkpoints.
 template <Kernel K>
+  requires CheckpointableKernel<K>
 class CheckpointedKernel {
  public:
   using Partial = typename K::Partial;
