@@ -206,7 +206,6 @@ void check_checkpoint(const typename Program::Problem& problem, const std::strin
                                    "cannot be resumed by another decomposition; not available for {}",
                                    Program::name, Program::name));
     } else {
-      check_output_files({{"--checkpoint", path + ".rank0", OutputKind::replace}}, "");
       check_checkpoint_files(path, problem_checkpoint_header(Program::name, kernel));
     }
   };
@@ -289,8 +288,10 @@ int run_program(int argc, char** argv) {
       run = resolve_run(common_options, team.size());
       problem.emplace(Program::read_problem(values, run->options));
       if (team.rank() == 0) {
+        const std::string& checkpoint = run->options.checkpoint_path;
         check_output_files({{"--csv", run->options.csv_path, OutputKind::append_csv},
-                            {"--json", run->options.json_path, OutputKind::replace}},
+                            {"--json", run->options.json_path, OutputKind::replace},
+                            {"--checkpoint", checkpoint.empty() ? "" : checkpoint + ".rank0", OutputKind::replace}},
                            csv_header());
       }
       if (!run->options.checkpoint_path.empty()) {
