@@ -2,6 +2,7 @@
 // Each thread folds its blocks into its own NodeStack; nothing is shared while computing.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -19,6 +20,8 @@ namespace parscale {
 struct WorkerStats {
   double busy_seconds = 0.0;  // time spent computing blocks
   std::uint64_t blocks = 0;   // blocks (tasks) computed
+  int rank = 0;               // who: the record lists the workers that ran, which may be
+  int thread = 0;             // fewer than planned (OMP_DYNAMIC), so position alone cannot say
 };
 
 // Blocks first, first+stride, ... (count of them): a rank's share under block or cyclic
@@ -69,6 +72,7 @@ class BlockExecutor {
       return;
     }
     if (!use_openmp_) {
+      team_size_ = 1;
       run_thread_share(sequence, 0, 0, sequence.count);
       return;
     }
@@ -83,10 +87,16 @@ class BlockExecutor {
     }
     return all;
   }
+  // One entry per thread that existed: the largest team the runtime gave in this run's
+  // parallel regions (all planned threads if none ran, e.g. a rank with no blocks).
   [[nodiscard]] std::vector<WorkerStats> stats() const {
     std::vector<WorkerStats> all;
-    for (const auto& mine : per_thread_) {
-      all.push_back(mine.stats);
+    const int existed = team_size_ > 0 ? team_size_ : threads_;
+    for (int thread = 0; thread < existed; ++thread) {
+      WorkerStats stats = per_thread_[static_cast<std::size_t>(thread)].stats;
+      stats.rank = rank_;
+      stats.thread = thread;
+      all.push_back(stats);
     }
     return all;
   }
@@ -128,6 +138,8 @@ class BlockExecutor {
 #pragma omp parallel num_threads(threads_)
     {
       const int thread = omp_get_thread_num();
+#pragma omp single nowait
+      team_size_ = std::max(team_size_, omp_get_num_threads());
       const auto start = std::chrono::steady_clock::now();
       // An exception may not leave a worksharing-loop iteration (GCC calls std::terminate):
       // catch it inside the iteration, keep the first, skip the rest, rethrow after.
@@ -162,6 +174,7 @@ class BlockExecutor {
   int ranks_;
   std::uint64_t blocks_total_;
   std::atomic<std::uint64_t>* blocks_done_ = nullptr;
+  int team_size_ = 0;  // the most threads the runtime gave a region of this executor
   // Cache-line aligned so threads updating their own entry do not share a line.
   struct alignas(64) PerThread {
     NodeStack<Partial, Combine> stack;

@@ -10,6 +10,7 @@
 //   static Problem read_problem(const po::variables_map&, const CommonOptions&);  // throws UsageError
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -28,6 +29,8 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include "agreement.hpp"
+#include "checkpoint.hpp"
 #include "cli.hpp"
 #include "context.hpp"
 #include "driver.hpp"
@@ -39,13 +42,16 @@
 #include "protocol.hpp"
 #include "record.hpp"
 #include "signals.hpp"
+#include "standard_streams.hpp"
 #include "team.hpp"
+#include "thread_team.hpp"
 
 namespace parscale {
 
 struct ResolvedRun {
   ExecutionPlan plan;
   CommonOptions options;
+  std::vector<std::string> warnings;  // for rank 0 to print, one line each (e.g. OMP_THREAD_LIMIT caps threads)
 };
 
 // Picks the model and thread count and rejects options that do not fit the model.
@@ -178,8 +184,30 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.kernel = kernel.name();
   record.label = options.label;
   kernel.describe(record.parameters);
+  // The threads that really ran (the runtime may give fewer than planned: OMP_DYNAMIC).
+  std::map<int, int> threads_of_rank;
+  for (const WorkerStats& worker : measured.workers) {
+    ++threads_of_rank[worker.rank];
+  }
+  int most_threads = 0;
+  int fewest_threads = plan.threads;
+  for (const auto& [rank, threads] : threads_of_rank) {
+    most_threads = std::max(most_threads, threads);
+    fewest_threads = std::min(fewest_threads, threads);
+  }
+  if (most_threads != plan.threads || fewest_threads != plan.threads) {
+    nlohmann::json per_rank = nlohmann::json::array();
+    for (const auto& [rank, threads] : threads_of_rank) {
+      per_rank.push_back(threads);
+    }
+    record.kernel_details["threads_per_rank"] = per_rank;
+    std::fprintf(stderr,
+                 "%s: warning: the OpenMP runtime ran %d..%d thread(s) per rank, not the %d planned (OMP_DYNAMIC=%s); "
+                 "the record describes the threads that ran\n",
+                 program, fewest_threads, most_threads, plan.threads, omp_get_dynamic() != 0 ? "true" : "false");
+  }
   if constexpr (requires(nlohmann::json& details) { kernel.describe_workers(details, 1, 1); }) {
-    kernel.describe_workers(record.kernel_details, team.size(), plan.threads);
+    kernel.describe_workers(record.kernel_details, team.size(), most_threads);
   }
   record.work_size = kernel.work_size();
   record.work_unit = kernel.work_unit();
@@ -187,8 +215,8 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.blocks = block_count(kernel.work_size(), kernel.block_size());
   record.model = to_string(plan.model);
   record.ranks = team.size();
-  record.threads = plan.threads;
-  record.workers = record.ranks * record.threads;
+  record.threads = most_threads;  // per rank; threads_per_rank in kernel_details when they differ
+  record.workers = static_cast<int>(measured.workers.size());
   record.schedule = uses_threads(plan.model) ? to_string(plan.schedule) : "-";
   record.distribution = uses_mpi(plan.model)
                             ? std::string(to_string(plan.distribution)) +
@@ -215,10 +243,8 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
       record.baseline_seconds = options.baseline.seconds;
     }
   }
-  for (std::size_t i = 0; i < measured.workers.size(); ++i) {
-    const auto threads = static_cast<std::size_t>(plan.threads);
-    record.worker_stats.push_back(WorkerRecord{static_cast<int>(i / threads), static_cast<int>(i % threads),
-                                               measured.workers[i].busy_seconds, measured.workers[i].blocks});
+  for (const WorkerStats& worker : measured.workers) {
+    record.worker_stats.push_back(WorkerRecord{worker.rank, worker.thread, worker.busy_seconds, worker.blocks});
   }
   record.imbalance = load_imbalance(record.worker_stats);
   record.verdict = decide_verdict(kernel, kernel.finalize(measured.total), options, measured.elapsed_seconds);
@@ -240,11 +266,73 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
 
 }  // namespace detail
 
-// Prints, writes and returns the exit code. Rank 0 only.
-int report(const RunRecord& record, const CommonOptions& options);
+// Prints the summary, then writes the files; returns the exit code (a failed write, to a
+// file or to stdout, is kExitRuntime and outranks a failed validation). Rank 0 only.
+int report(const RunRecord& record, const CommonOptions& options, const StandardStreams& streams,
+           const char* program);
+
+namespace detail {
+
+template <class Program>
+void check_checkpoint(const typename Program::Problem& problem, const std::string& path) {
+  auto check = [&](const auto& kernel) {
+    if constexpr (!CheckpointableKernel<std::decay_t<decltype(kernel)>>) {
+      throw UsageError(fmt::format("--checkpoint: {}'s blocks depend on the worker that computes them, so they "
+                                   "cannot be resumed by another decomposition; not available for {}",
+                                   Program::name, Program::name));
+    } else {
+      check_checkpoint_files(path, problem_checkpoint_header(Program::name, kernel));
+    }
+  };
+  if constexpr (is_variant<typename Program::Problem>::value) {
+    std::visit(check, problem);
+  } else {
+    check(problem);
+  }
+}
+
+// What every rank must agree on: the program, the options that shape the computation or
+// the sequence of collective calls, and the threads it will use. Not the output-only
+// options rank 0 alone uses (--csv, --json, --label, --quiet).
+template <class Program>
+JobDescription describe_job(bool help, bool version, const std::optional<ResolvedRun>& run,
+                            const std::optional<typename Program::Problem>& problem) {
+  JobDescription job;
+  job.add("the program", Program::name);
+  job.add("--help", help ? "1" : "0");
+  job.add("--version", version ? "1" : "0");
+  if (!run || !problem) {
+    return job;
+  }
+  const CommonOptions& options = run->options;
+  auto describe_kernel = [&](const auto& kernel) {
+    using K = std::decay_t<decltype(kernel)>;
+    const ExecutionPlan plan = plan_for_kernel<K>(*run);
+    job.add("--model", to_string(plan.model));
+    job.add("the threads per rank (--threads, OMP_NUM_THREADS, OMP_THREAD_LIMIT)", std::to_string(plan.threads));
+    job.add("OMP_DYNAMIC", uses_threads(plan.model) && omp_get_dynamic() != 0 ? "true" : "false");
+    job.add("--schedule", uses_threads(plan.model) ? to_string(plan.schedule) : "-");
+    job.add("--distribution", fmt::format("{},{}", to_string(plan.distribution), plan.dynamic_chunk));
+    job.add("--repeat", options.repeat ? std::to_string(*options.repeat) : "auto");
+    job.add("--warmup", options.warmup ? std::to_string(*options.warmup) : "auto");
+    job.add("--min-time", fmt::format("{}", options.min_time));  // sets the number of collective passes
+    job.add("--baseline", fmt::format("{} {}", baseline_name(options.baseline), options.baseline.seconds));
+    job.add("--checkpoint", options.checkpoint_path);
+    add_problem_facts(job, kernel);
+  };
+  if constexpr (is_variant<typename Program::Problem>::value) {
+    std::visit(describe_kernel, *problem);
+  } else {
+    describe_kernel(*problem);
+  }
+  return job;
+}
+
+}  // namespace detail
 
 template <class Program>
 int run_program(int argc, char** argv) {
+  const StandardStreams streams = reserve_standard_streams();  // before MPI opens anything
   install_termination_handlers();  // before MPI_Init, which can take a second
   MpiTeam team(argc, argv);
   install_termination_handlers();  // again, in case the MPI library replaced them
@@ -262,7 +350,9 @@ int run_program(int argc, char** argv) {
   // the first failing rank, which alone prints its one-line error.
   std::optional<ResolvedRun> run;
   std::optional<typename Program::Problem> problem;
+  std::optional<JobDescription> job;
   std::string error;
+  int error_code = kExitUsage;
   bool help = false;
   bool version = false;
   std::optional<std::uint64_t> count_query;  // --print-count: the scripts' one count parser
@@ -276,23 +366,31 @@ int run_program(int argc, char** argv) {
       run = resolve_run(common_options, team.size());
       problem.emplace(Program::read_problem(values, run->options));
       if (team.rank() == 0) {
-        if (!run->options.csv_path.empty()) {
-          check_output_path("--csv", run->options.csv_path);
-          check_csv_header(run->options.csv_path, csv_header());
-        }
-        if (!run->options.json_path.empty()) {
-          check_output_path("--json", run->options.json_path);
-        }
+        const std::string& checkpoint = run->options.checkpoint_path;
+        check_output_files({{"--csv", run->options.csv_path, OutputKind::append_csv},
+                            {"--json", run->options.json_path, OutputKind::replace},
+                            {"--checkpoint", checkpoint.empty() ? "" : checkpoint + ".rank0", OutputKind::replace}},
+                           csv_header());
+      }
+      if (!run->options.checkpoint_path.empty()) {
+        detail::check_checkpoint<Program>(*problem, run->options.checkpoint_path);
       }
     }
+    job = detail::describe_job<Program>(help, version, run, problem);
   } catch (const UsageError& usage) {
     error = usage.what();
+  } catch (const std::exception& failure) {  // e.g. a kernel's describe(): no rank may be left waiting
+    error = failure.what();
+    error_code = kExitRuntime;
   }
   const int first_failing = team.min(error.empty() ? team.size() : team.rank());
   if (first_failing < team.size()) {
     if (team.rank() == first_failing) {
       std::fprintf(stderr, "%s: error: %s\n", program, error.c_str());
     }
+    return -team.min(-(error.empty() ? kExitUsage : error_code));  // the worst code on every rank
+  }
+  if (!ranks_agree(team, *job, program)) {
     return kExitUsage;
   }
   if (count_query && !help && !version) {
@@ -323,8 +421,35 @@ int run_program(int argc, char** argv) {
       throw std::runtime_error("--model hybrid needs MPI_THREAD_FUNNELED, the MPI library gave " +
                                team.thread_level());
     }
+    if (team.rank() == 0) {
+      for (const auto& warning : run->warnings) {
+        std::fprintf(stderr, "%s: warning: %s\n", program, warning.c_str());
+      }
+    }
+    if (uses_threads(run->plan.model)) {
+      create_thread_team(run->plan.threads, program);  // exit 3 with one line if the runtime cannot
+    }
     RunRecord record;
-    auto execute_kernel = [&](const auto& kernel) { record = detail::execute(kernel, *run, team, program); };
+    auto execute_kernel = [&](const auto& kernel) {
+      using K = std::decay_t<decltype(kernel)>;
+      if constexpr (CheckpointableKernel<K>) {
+        if (!run->options.checkpoint_path.empty()) {
+          const CheckpointedKernel<K> resumable(kernel, run->options.checkpoint_path, team.rank(),
+                                                problem_checkpoint_header(Program::name, kernel));
+          record = detail::execute(resumable, *run, team, program);
+          record.kernel_details["checkpoint"] = {{"file", run->options.checkpoint_path},
+                                                 {"blocks_resumed", resumable.resumed_blocks()},
+                                                 {"interval_s", kCheckpointSeconds}};
+          if (team.rank() == 0) {
+            std::fprintf(stderr, "%s: note: %llu of %llu blocks came from the checkpoint %s\n", program,
+                         static_cast<unsigned long long>(resumable.resumed_blocks()),
+                         static_cast<unsigned long long>(record.blocks), run->options.checkpoint_path.c_str());
+          }
+          return;
+        }
+      }
+      record = detail::execute(kernel, *run, team, program);
+    };
     if constexpr (detail::is_variant<typename Program::Problem>::value) {
       std::visit(execute_kernel, *problem);
     } else {
@@ -333,9 +458,13 @@ int run_program(int argc, char** argv) {
     std::vector<char> exit_code(1, 0);
     if (team.rank() == 0) {
       const DeferTermination whole_rows_only;  // SIGINT/SIGTERM wait until the files are written
-      exit_code[0] = static_cast<char>(report(record, run->options));
+      exit_code[0] = static_cast<char>(report(record, run->options, streams, program));
     }
     team.broadcast_bytes(exit_code);
+    if (team.rank() == 0 && !run->options.checkpoint_path.empty() &&
+        (exit_code[0] == kExitSuccess || exit_code[0] == kExitValidationFailed)) {
+      remove_checkpoint_files(run->options.checkpoint_path);  // the result is in its files now
+    }
     return exit_code[0];
   } catch (const std::exception& failure) {
     std::fprintf(stderr, "%s: error: rank %d of %d: %s\n", program, team.rank(), team.size(), failure.what());

@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 #include <vector>
@@ -153,6 +154,9 @@ void add_common_options(po::options_description& options) {
       ("print-count", po::value<std::string>(),
        "print the integer a count such as 1e9 or 2^30 stands for, and exit (scripts use it, so the count "
        "syntax is parsed in one place)")
+      ("checkpoint", po::value<std::string>(),
+       "keep completed blocks in FILE.rank<R> (every 2 s) and resume from them; needs --repeat 1 --warmup 0 and "
+       "--baseline none or seconds; not for montecarlo")
       ("help,h", po::bool_switch(), "show this help and exit")
       ("version", po::bool_switch(), "show the version and build and exit");
 }
@@ -180,14 +184,38 @@ std::optional<int> omp_num_threads_from_environment() {
   if (raw == nullptr) {
     return std::nullopt;
   }
-  std::string text(raw);
-  // OpenMP allows a per-level list "4,2": the first entry is this level's.
-  const std::string first = text.substr(0, text.find(','));
-  const auto value = parse_count(first);
-  if (!value || *value < 1 || *value > static_cast<std::uint64_t>(kMaxThreads)) {
-    throw UsageError(fmt::format("OMP_NUM_THREADS: expected an integer in [1, {}], got '{}'", kMaxThreads, text));
+  const std::string text(raw);
+  // Read as libgomp reads it (so the program never accepts what the runtime ignores, e.g.
+  // "1e3"): a list "4,2" of per-level counts, each blanks, an optional '+', decimal digits,
+  // blanks. A bad entry anywhere makes the runtime ignore the whole variable.
+  const auto refuse = [&] {
+    return UsageError(fmt::format(
+        "OMP_NUM_THREADS: expected an integer in [1, {}] in decimal digits (or a list of them, e.g. 4,2), got '{}'",
+        kMaxThreads, text));
+  };
+  std::optional<int> first;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    std::string entry = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    while (!entry.empty() && blank(entry.front())) entry.erase(entry.begin());
+    while (!entry.empty() && blank(entry.back())) entry.pop_back();
+    if (!entry.empty() && entry.front() == '+') entry.erase(entry.begin());
+    if (entry.empty() || entry.size() > 9 ||
+        entry.find_first_not_of("0123456789") != std::string::npos) {
+      throw refuse();
+    }
+    const int value = std::stoi(entry);
+    if (value < 1 || value > kMaxThreads) {
+      throw refuse();
+    }
+    first = first.value_or(value);
+    if (comma == std::string::npos) {
+      return first;
+    }
+    start = comma + 1;
   }
-  return static_cast<int>(*value);
 }
 
 CommonOptions read_common_options(const po::variables_map& values) {
@@ -249,6 +277,17 @@ CommonOptions read_common_options(const po::variables_map& values) {
     throw UsageError(fmt::format("--progress: expected one of auto|always|never, got '{}'", progress));
   }
   options.progress = *progress_mode;
+  if (values.count("checkpoint") != 0) {
+    options.checkpoint_path = text_of(values, "checkpoint");
+    if (options.checkpoint_path.empty()) throw UsageError("--checkpoint: expected a file path, got ''");
+    // One computation to resume: one timed pass and no warm-up, whatever the defaults say.
+    options.repeat = options.repeat.value_or(1);
+    options.warmup = options.warmup.value_or(0);
+    if (*options.repeat != 1 || *options.warmup != 0 || options.baseline.kind == BaselineKind::measure) {
+      throw UsageError("--checkpoint: resumes one computation, so it needs --repeat 1 --warmup 0 and --baseline none "
+                       "(or the serial time in seconds)");
+    }
+  }
   return options;
 }
 

@@ -57,6 +57,7 @@ struct CommonOptions {
   std::string label;
   bool quiet = false;
   ProgressMode progress = ProgressMode::automatic;
+  std::string checkpoint_path;  // --checkpoint: keep completed blocks here (see checkpoint.hpp)
 };
 
 // Adds the options every program has (model, threads, timing, output).

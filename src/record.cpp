@@ -1,6 +1,7 @@
 #include "record.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -23,6 +24,25 @@ std::string number(double value) {
     return "";  // empty CSV cell: pandas reads it as NaN
   }
   return fmt::format("{}", value);
+}
+
+// A text cell a spreadsheet would execute (=, +, -, @, tab or CR first, e.g. a label
+// "=cmd|'/C calc'!A0") gets a leading apostrophe, so it is shown as text. Numbers (a
+// negative Karp-Flatt, "-1.5e-3") and the lone "-" placeholder are left as they are; the
+// JSON keeps every text as given.
+std::string neutralise_formula(std::string_view text) {
+  if (text.size() < 2 || std::string_view("=+-@\t\r").find(text.front()) == std::string_view::npos) {
+    return std::string(text);
+  }
+  double value = 0.0;
+  const char* last = text.data() + text.size();
+  const auto [end, error] = std::from_chars(text.data() + (text.front() == '+' ? 1 : 0), last, value);
+  if (error == std::errc() && end == last) {
+    return std::string(text);
+  }
+  std::string neutral(1, '\'');
+  neutral.append(text);
+  return neutral;
 }
 
 std::string csv_quote(std::string_view text) {
@@ -199,7 +219,7 @@ std::string csv_row(const RunRecord& record) {
       row += ',';
     }
     first = false;
-    row += csv_quote(column.cell(record));
+    row += csv_quote(neutralise_formula(column.cell(record)));
   }
   return row;
 }

@@ -10,7 +10,9 @@
 //   --fault none    no fault: the run succeeds (the control case)
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -33,7 +35,8 @@ class FaultKernel {
   using Value = std::uint64_t;
 
   FaultKernel(Fault fault, int fault_rank, std::uint64_t blocks, int block_ms)
-      : fault_(fault), fault_rank_(fault_rank), blocks_(blocks), block_ms_(block_ms) {}
+      : fault_(fault), fault_rank_(fault_rank), blocks_(blocks), block_ms_(block_ms),
+        computed_(std::make_shared<std::atomic<bool>>(false)) {}
 
   [[nodiscard]] std::string name() const { return "fault"; }
   [[nodiscard]] std::uint64_t work_size() const { return blocks_; }
@@ -49,6 +52,7 @@ class FaultKernel {
         ::raise(SIGKILL);
       }
     }
+    computed_->store(true);
     std::this_thread::sleep_for(std::chrono::milliseconds(block_ms_));
     return end - begin;
   }
@@ -66,7 +70,9 @@ class FaultKernel {
     return verdict;
   }
   void describe(nlohmann::json& parameters) const {
-    if (fault_ == Fault::throw_in_report) {
+    // Every rank also describes the problem before the run (the ranks compare their jobs):
+    // the report-phase fault fires only after blocks were computed.
+    if (fault_ == Fault::throw_in_report && computed_->load()) {
       throw std::runtime_error("injected fault: the report phase threw on rank 0");
     }
     parameters["blocks"] = blocks_;
@@ -78,6 +84,7 @@ class FaultKernel {
   int fault_rank_;
   std::uint64_t blocks_;
   int block_ms_;
+  std::shared_ptr<std::atomic<bool>> computed_;  // shared: the kernel is copied, an atomic cannot be
 };
 
 struct FaultProgram {

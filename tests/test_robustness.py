@@ -167,7 +167,7 @@ def test_one_rank_fails():
         ("JSON temporary file cannot be created (directory removed)", ["--json", "out/run.json"],
          lambda work: os.rmdir(os.path.join(work, "out"))),
     ]:
-        fault_case(label, fault + io_run + args, sabotage=(2.5, sabotage), expect_line="rank 0 of 4: cannot",
+        fault_case(label, fault + io_run + args, sabotage=(2.5, sabotage), expect_line="error: cannot",
                    setup=lambda work: os.mkdir(os.path.join(work, "out")))
         cases += 1
     return cases + 1
