@@ -35,8 +35,8 @@ inline BlockSequence cyclic_share(std::uint64_t blocks, int rank, int ranks) {
   return BlockSequence{r, p, count};
 }
 
-// Blocks per grab of the shared counter: small enough to balance, large enough that the
-// one-sided round trip is noise next to the work.
+// Blocks per grab of the work queue: small enough to balance, large enough that a
+// request's round trip (hidden behind the current chunk by prefetching) is noise.
 inline std::uint64_t dynamic_chunk(std::uint64_t blocks, int ranks, int threads, std::uint64_t requested) {
   if (requested != 0) {
     return requested;
@@ -49,11 +49,15 @@ template <Kernel K>
 struct RunOnce {
   typename K::Partial total{};      // rank 0 only
   std::vector<WorkerStats> workers;  // rank 0 only: rank-major, one entry per (rank, thread)
+  // Since this run started on this rank: when it entered the reduction, and when it left.
+  double reduction_entered = 0.0;
+  double reduction_left = 0.0;
 };
 
 template <Kernel K, class Team>
 RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
   using Partial = typename K::Partial;
+  const auto begin = std::chrono::steady_clock::now();
   BlockExecutor<K> executor(kernel, uses_threads(plan.model), plan.threads, plan.schedule, team.rank(), team.size());
   const std::uint64_t blocks = executor.blocks_total();
   const Distribution distribution = team.size() == 1 ? Distribution::block : plan.distribution;
@@ -65,20 +69,23 @@ RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
       executor.run(cyclic_share(blocks, team.rank(), team.size()));
       break;
     case Distribution::dynamic: {
-      team.reset_counter();
       const std::uint64_t chunk = dynamic_chunk(blocks, team.size(), executor.threads(), plan.dynamic_chunk);
-      for (std::uint64_t first = team.fetch_add(chunk); first < blocks; first = team.fetch_add(chunk)) {
-        executor.run(BlockSequence{first, 1, std::min(chunk, blocks - first)});
+      auto queue = team.work_queue(blocks, chunk);
+      while (const auto grab = queue.next()) {
+        executor.run(BlockSequence{grab->first, 1, grab->count}, [&queue] { queue.serve(); });
       }
+      queue.finish();
       break;
     }
   }
   RunOnce<K> result;
+  result.reduction_entered = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   auto nodes = from_bytes<TreeNode<Partial>>(team.gather_bytes(to_bytes(executor.nodes())));
   result.workers = from_bytes<WorkerStats>(team.gather_bytes(to_bytes(executor.stats())));
   if (team.rank() == 0) {
     result.total = assemble_tree(nodes, blocks, &K::combine, K::identity());
   }
+  result.reduction_left = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   return result;
 }
 
@@ -114,6 +121,9 @@ struct Measurement {
   typename K::Partial total{};       // rank 0 only
   TimingSummary timing;              // identical on every rank
   std::vector<WorkerStats> workers;  // rank 0 only, from the median repetition
+  // The median repetition's reduction and gathers from the moment the slowest rank entered
+  // them (waiting for slower ranks is imbalance, not reduction cost).
+  double reduction_seconds = 0.0;
 };
 
 // The timing protocol: `warmup` untimed runs, then `repeat` timed runs, each started
@@ -126,6 +136,7 @@ Measurement<K> measure(const K& kernel, const ExecutionPlan& plan, Team& team, i
   Measurement<K> measurement;
   std::vector<double> seconds;
   std::vector<std::vector<WorkerStats>> workers;
+  std::vector<double> reductions;
   for (int i = 0; i < repeat; ++i) {
     team.barrier();
     const auto start = std::chrono::steady_clock::now();
@@ -136,10 +147,13 @@ Measurement<K> measure(const K& kernel, const ExecutionPlan& plan, Team& team, i
       measurement.total = run.total;
     }
     workers.push_back(std::move(run.workers));
+    // After the timed region. Runs start together (barrier), so their clocks are comparable.
+    reductions.push_back(std::max(0.0, team.max(run.reduction_left) - team.max(run.reduction_entered)));
   }
   measurement.timing = summarize(seconds);
   if (!workers.empty()) {
     measurement.workers = workers[measurement.timing.median_index];
+    measurement.reduction_seconds = reductions[measurement.timing.median_index];
   }
   return measurement;
 }

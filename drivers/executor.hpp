@@ -42,6 +42,10 @@ inline IndexRange block_range(std::uint64_t work_size, std::uint64_t block_size,
   return {begin, begin + (remaining < block_size ? remaining : block_size)};
 }
 
+struct NothingBetweenBlocks {
+  void operator()() const {}
+};
+
 template <Kernel K>
 class BlockExecutor {
  public:
@@ -62,15 +66,18 @@ class BlockExecutor {
   [[nodiscard]] std::uint64_t blocks_total() const { return blocks_total_; }
   [[nodiscard]] int threads() const { return threads_; }
 
-  void run(const BlockSequence& sequence) {
+  // `between_blocks` runs on thread 0 (the thread that called MPI_Init) after each of its
+  // blocks: rank 0 answers the dynamic distribution's requests there.
+  template <class BetweenBlocks = NothingBetweenBlocks>
+  void run(const BlockSequence& sequence, BetweenBlocks&& between_blocks = {}) {
     if (sequence.count == 0) {
       return;
     }
     if (!use_openmp_) {
-      run_thread_share(sequence, 0, 0, sequence.count);
+      run_thread_share(sequence, 0, 0, sequence.count, between_blocks);
       return;
     }
-    run_openmp(sequence);
+    run_openmp(sequence, between_blocks);
   }
 
   // All nodes of this rank, every thread's, for the tree assembly.
@@ -98,16 +105,20 @@ class BlockExecutor {
     ++mine.stats.blocks;
   }
 
-  void run_thread_share(const BlockSequence& sequence, int thread, std::uint64_t from, std::uint64_t to) {
+  template <class BetweenBlocks>
+  void run_thread_share(const BlockSequence& sequence, int thread, std::uint64_t from, std::uint64_t to,
+                        BetweenBlocks& between_blocks) {
     const auto start = std::chrono::steady_clock::now();
     for (std::uint64_t j = from; j < to; ++j) {
       compute_block(sequence.at(j), thread);
+      between_blocks();
     }
     per_thread_[static_cast<std::size_t>(thread)].stats.busy_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
-  void run_openmp(const BlockSequence& sequence) {
+  template <class BetweenBlocks>
+  void run_openmp(const BlockSequence& sequence, BetweenBlocks& between_blocks) {
     omp_sched_t kind = omp_sched_static;
     int chunk = static_cast<int>(schedule_.chunk);
     switch (schedule_.kind) {
@@ -133,6 +144,9 @@ class BlockExecutor {
         }
         try {
           compute_block(sequence.at(j), thread);
+          if (thread == 0) {
+            between_blocks();
+          }
         } catch (...) {
 #pragma omp critical(parscale_executor_failure)
           if (!failure) {

@@ -7,12 +7,9 @@
 #include <numeric>
 #include <thread>
 
-namespace parscale {
+#include "mpi_channels.hpp"
 
-struct MpiTeam::Window {
-  MPI_Win win = MPI_WIN_NULL;
-  std::uint64_t* base = nullptr;
-};
+namespace parscale {
 
 MpiTeam::MpiTeam(int& argc, char**& argv) {
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided_);
@@ -20,22 +17,19 @@ MpiTeam::MpiTeam(int& argc, char**& argv) {
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
-  counter_ = std::make_unique<Window>();
-  const MPI_Aint bytes = rank_ == 0 ? static_cast<MPI_Aint>(sizeof(std::uint64_t)) : 0;
-  MPI_Win_allocate(bytes, sizeof(std::uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &counter_->base, &counter_->win);
-  if (rank_ == 0) {
-    *counter_->base = 0;
-  }
-  MPI_Win_lock_all(0, counter_->win);
-  MPI_Barrier(MPI_COMM_WORLD);
+  // No one-sided window: the dynamic distribution is a point-to-point queue (work_queue.hpp),
+  // so no run depends on the library's one-sided component or the fabric's atomics.
+  channels_ = std::make_unique<MpiChannels>();
+  MPI_Comm_dup(MPI_COMM_WORLD, &channels_->work_queue);
+  MPI_Comm_dup(MPI_COMM_WORLD, &channels_->reduction);
 }
 
 MpiTeam::~MpiTeam() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (finalized == 0) {
-    MPI_Win_unlock_all(counter_->win);
-    MPI_Win_free(&counter_->win);
+    MPI_Comm_free(&channels_->work_queue);
+    MPI_Comm_free(&channels_->reduction);
     MPI_Finalize();
   }
 }
@@ -110,23 +104,6 @@ void MpiTeam::broadcast_bytes(std::vector<char>& bytes) {
   MPI_Bcast(&count, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
   bytes.resize(static_cast<std::size_t>(count));
   MPI_Bcast(bytes.data(), static_cast<int>(count), MPI_BYTE, 0, MPI_COMM_WORLD);
-}
-
-void MpiTeam::reset_counter() {
-  if (rank_ == 0) {
-    const std::uint64_t zero = 0;
-    std::uint64_t old = 0;
-    MPI_Fetch_and_op(&zero, &old, MPI_UINT64_T, 0, 0, MPI_REPLACE, counter_->win);
-    MPI_Win_flush(0, counter_->win);
-  }
-  MPI_Barrier(MPI_COMM_WORLD);
-}
-
-std::uint64_t MpiTeam::fetch_add(std::uint64_t amount) {
-  std::uint64_t old = 0;
-  MPI_Fetch_and_op(&amount, &old, MPI_UINT64_T, 0, 0, MPI_SUM, counter_->win);
-  MPI_Win_flush(0, counter_->win);
-  return old;
 }
 
 void MpiTeam::abort(int exit_code) {

@@ -9,6 +9,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "work_queue.hpp"
+
 namespace parscale {
 
 // The team of one process (serial and OpenMP models).
@@ -23,15 +25,7 @@ class LocalTeam {
   std::vector<char> gather_bytes(const std::vector<char>& mine) { return mine; }
   std::vector<std::vector<char>> gather_parts(const std::vector<char>& mine) { return {mine}; }
   void broadcast_bytes(std::vector<char>& /*bytes*/) {}
-  void reset_counter() { counter_ = 0; }
-  std::uint64_t fetch_add(std::uint64_t amount) {
-    const std::uint64_t old = counter_;
-    counter_ += amount;
-    return old;
-  }
-
- private:
-  std::uint64_t counter_ = 0;
+  LocalWorkQueue work_queue(std::uint64_t blocks, std::uint64_t chunk) { return {blocks, chunk}; }
 };
 
 // Serialization helpers for trivially copyable values crossing the team.

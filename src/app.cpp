@@ -79,6 +79,7 @@ std::vector<std::string> describe_placement(RunRecord& record, const std::vector
   }
   record.context["ranks"] = ranks;
   record.context["hosts"] = workers_on_host.size();
+  record.nodes = static_cast<int>(workers_on_host.size());
   return warnings;
 }
 

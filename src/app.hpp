@@ -136,6 +136,7 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.time_min = measured.timing.min;
   record.time_median = measured.timing.median;
   record.time_max = measured.timing.max;
+  record.reduction_seconds = measured.reduction_seconds;
   record.baseline_kind = baseline_name(options.baseline);
   record.baseline_seconds = baseline_seconds;
   for (std::size_t i = 0; i < measured.workers.size(); ++i) {

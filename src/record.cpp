@@ -106,6 +106,8 @@ const std::vector<Column>& columns() {
       {"git_commit", [](const RunRecord& r) { return context_text(r, "git_commit"); }},
       {"slurm_job_id", [](const RunRecord& r) { return context_text(r, "slurm_job_id"); }},
       {"slurm_array_task_id", [](const RunRecord& r) { return context_text(r, "slurm_array_task_id"); }},
+      {"nodes", [](const RunRecord& r) { return std::to_string(r.nodes); }},
+      {"reduction_s", [](const RunRecord& r) { return number(r.reduction_seconds); }},
   };
   return all;
 }
@@ -187,9 +189,11 @@ nlohmann::json to_json(const RunRecord& record) {
                 {"blocks", record.blocks}}},
       {"decomposition", {{"model", record.model}, {"ranks", record.ranks}, {"threads", record.threads},
                          {"workers", record.workers}, {"schedule", record.schedule},
-                         {"distribution", record.distribution}, {"oversubscribed", record.oversubscribed}}},
+                         {"distribution", record.distribution}, {"oversubscribed", record.oversubscribed},
+                         {"nodes", record.nodes}}},
       {"timing", {{"warmup", record.warmup}, {"repeat", record.repeat}, {"seconds", record.seconds},
-                  {"min_s", record.time_min}, {"median_s", record.time_median}, {"max_s", record.time_max}}},
+                  {"min_s", record.time_min}, {"median_s", record.time_median}, {"max_s", record.time_max},
+                  {"reduction_s", record.reduction_seconds}}},
       {"baseline", {{"kind", record.baseline_kind}, {"seconds", number_or_null(record.baseline_seconds)},
                     {"bits_match", record.baseline_bits_match}}},
       {"metrics", {{"speedup", number_or_null(record.speedup)}, {"efficiency", number_or_null(record.efficiency)},
@@ -243,6 +247,8 @@ std::string human_summary(const RunRecord& record) {
   add("error", fmt::format("{:.3e}  (tolerance {:.3e})", record.verdict.error, record.verdict.tolerance));
   add("time", fmt::format("{:.6f} s median  (min {:.6f}, max {:.6f}; {} timed, {} warm-up)", record.time_median,
                           record.time_min, record.time_max, record.repeat, record.warmup));
+  add("reduction", fmt::format("{:.6f} s  (partials and statistics combined after the slowest rank finished; median repetition)",
+                               record.reduction_seconds));
   if (record.time_median > 0.0) {
     add("throughput", fmt::format("{:.4g} {}/s  ({:.4g} per worker)",
                                   static_cast<double>(record.work_size) / record.time_median, record.work_unit,

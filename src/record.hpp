@@ -38,6 +38,7 @@ struct RunRecord {
   std::string schedule;      // "-" where the model has no threads
   std::string distribution;  // "-" where the model has one rank
   bool oversubscribed = false;  // more workers on a host than it has CPUs
+  int nodes = 1;                // distinct nodes (Slurm node names, else host names) of the ranks
 
   int warmup = 0;
   int repeat = 0;
@@ -45,6 +46,7 @@ struct RunRecord {
   double time_min = 0.0;
   double time_median = 0.0;
   double time_max = 0.0;
+  double reduction_seconds = 0.0;  // the median repetition's reduction and gathers, slowest rank
 
   std::string baseline_kind;    // measured-serial | given | none
   double baseline_seconds = 0;  // NaN when none
