@@ -13,6 +13,7 @@
 #include "executor.hpp"
 #include "kernel.hpp"
 #include "plan.hpp"
+#include "rank_reduction.hpp"
 #include "team.hpp"
 
 namespace parscale {
@@ -27,12 +28,19 @@ inline BlockSequence block_share(std::uint64_t blocks, int rank, int ranks) {
   return BlockSequence{r * base + std::min(r, extra), 1, base + (r < extra ? 1 : 0)};
 }
 
-// Round-robin share: blocks rank, rank+ranks, ...
-inline BlockSequence cyclic_share(std::uint64_t blocks, int rank, int ranks) {
+// Round-robin share of aligned groups of `group` blocks: groups rank, rank+ranks, ... (the
+// last group may be short). No intermediate exceeds blocks + group.
+inline BlockSequence cyclic_share(std::uint64_t blocks, int rank, int ranks, std::uint64_t group = 1) {
   const auto r = static_cast<std::uint64_t>(rank);
   const auto p = static_cast<std::uint64_t>(ranks);
-  const std::uint64_t count = r < blocks ? (blocks - r - 1) / p + 1 : 0;
-  return BlockSequence{r, p, count};
+  const std::uint64_t groups = blocks / group + (blocks % group != 0 ? 1 : 0);
+  const std::uint64_t my_groups = r < groups ? (groups - r - 1) / p + 1 : 0;
+  std::uint64_t count = my_groups * group;
+  const bool owns_short_last_group = my_groups > 0 && (groups - 1) % p == r && blocks % group != 0;
+  if (owns_short_last_group) {
+    count -= group - blocks % group;
+  }
+  return BlockSequence{r * group, p * group, count, group};
 }
 
 // Blocks per grab of the work queue: small enough to balance, large enough that a
@@ -47,8 +55,12 @@ inline std::uint64_t dynamic_chunk(std::uint64_t blocks, int ranks, int threads,
 
 template <Kernel K>
 struct RunOnce {
-  typename K::Partial total{};      // rank 0 only
-  std::vector<WorkerStats> workers;  // rank 0 only: rank-major, one entry per (rank, thread)
+  typename K::Partial total{};        // rank 0 only
+  WorkerSummary worker_summary;       // rank 0 only: every worker's statistics, reduced
+  // Rank 0 only, by rank and thread: every worker when plan.worker_detail or when the summary
+  // names them all (up to 2 x WorkerSummary::kNamed workers), else the slowest and fastest.
+  std::vector<WorkerSample> workers;
+  std::uint64_t peak_nodes = 0;       // the most tree nodes this rank held in the reduction
   // Since this run started on this rank: when it entered the reduction, and when it left.
   double reduction_entered = 0.0;
   double reduction_left = 0.0;
@@ -65,9 +77,11 @@ RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
     case Distribution::block:
       executor.run(block_share(blocks, team.rank(), team.size()));
       break;
-    case Distribution::cyclic:
-      executor.run(cyclic_share(blocks, team.rank(), team.size()));
+    case Distribution::cyclic: {
+      const auto workers = static_cast<std::uint64_t>(team.size()) * static_cast<std::uint64_t>(executor.threads());
+      executor.run(cyclic_share(blocks, team.rank(), team.size(), round_robin_group(blocks, workers)));
       break;
+    }
     case Distribution::dynamic: {
       const std::uint64_t chunk = dynamic_chunk(blocks, team.size(), executor.threads(), plan.dynamic_chunk);
       auto queue = team.work_queue(blocks, chunk);
@@ -80,10 +94,23 @@ RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
   }
   RunOnce<K> result;
   result.reduction_entered = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  auto nodes = from_bytes<TreeNode<Partial>>(team.gather_bytes(to_bytes(executor.nodes())));
-  result.workers = from_bytes<WorkerStats>(team.gather_bytes(to_bytes(executor.stats())));
+  RankPartials<Partial> mine;
+  mine.nodes = executor.nodes();
+  const std::vector<WorkerStats> stats = executor.stats();
+  for (std::size_t thread = 0; thread < stats.size(); ++thread) {
+    const WorkerSample sample{team.rank(), static_cast<std::int32_t>(thread), stats[thread].busy_seconds,
+                              stats[thread].blocks};
+    mine.summary.add(sample);
+    if (plan.worker_detail) {
+      mine.detail.push_back(sample);
+    }
+  }
+  RankPartials<Partial> combined = reduce_over_ranks(std::move(mine), blocks, &K::combine, team);
+  result.peak_nodes = combined.peak_nodes;
   if (team.rank() == 0) {
-    result.total = assemble_tree(nodes, blocks, &K::combine, K::identity());
+    result.total = assemble_tree(combined.nodes, blocks, &K::combine, K::identity());
+    result.worker_summary = combined.summary;
+    result.workers = plan.worker_detail ? std::move(combined.detail) : combined.summary.named();
   }
   result.reduction_left = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   return result;
@@ -120,7 +147,8 @@ template <Kernel K>
 struct Measurement {
   typename K::Partial total{};       // rank 0 only
   TimingSummary timing;              // identical on every rank
-  std::vector<WorkerStats> workers;  // rank 0 only, from the median repetition
+  WorkerSummary worker_summary;      // rank 0 only, from the median repetition
+  std::vector<WorkerSample> workers;  // rank 0 only, from the median repetition (see RunOnce)
   // The median repetition's reduction and gathers from the moment the slowest rank entered
   // them (waiting for slower ranks is imbalance, not reduction cost).
   double reduction_seconds = 0.0;
@@ -135,7 +163,7 @@ Measurement<K> measure(const K& kernel, const ExecutionPlan& plan, Team& team, i
   }
   Measurement<K> measurement;
   std::vector<double> seconds;
-  std::vector<std::vector<WorkerStats>> workers;
+  std::vector<RunOnce<K>> runs;
   std::vector<double> reductions;
   for (int i = 0; i < repeat; ++i) {
     team.barrier();
@@ -146,13 +174,14 @@ Measurement<K> measure(const K& kernel, const ExecutionPlan& plan, Team& team, i
     if (team.rank() == 0) {
       measurement.total = run.total;
     }
-    workers.push_back(std::move(run.workers));
+    runs.push_back(std::move(run));
     // After the timed region. Runs start together (barrier), so their clocks are comparable.
     reductions.push_back(std::max(0.0, team.max(run.reduction_left) - team.max(run.reduction_entered)));
   }
   measurement.timing = summarize(seconds);
-  if (!workers.empty()) {
-    measurement.workers = workers[measurement.timing.median_index];
+  if (!runs.empty()) {
+    measurement.workers = std::move(runs[measurement.timing.median_index].workers);
+    measurement.worker_summary = runs[measurement.timing.median_index].worker_summary;
     measurement.reduction_seconds = reductions[measurement.timing.median_index];
   }
   return measurement;

@@ -2,6 +2,7 @@
 // Each thread folds its blocks into its own NodeStack; nothing is shared while computing.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -21,14 +22,32 @@ struct WorkerStats {
   std::uint64_t blocks = 0;   // blocks (tasks) computed
 };
 
-// Blocks first, first+stride, ... (count of them): a rank's share under block or cyclic
-// distribution, or one chunk grabbed from the dynamic work counter.
+// `count` blocks in runs of `group` consecutive blocks, the runs starting `stride` apart:
+// first, first+1, ..., first+group-1, first+stride, ... A rank's share under block (one run)
+// or cyclic distribution (aligned groups dealt round robin), or one chunk of the work queue.
 struct BlockSequence {
   std::uint64_t first = 0;
   std::uint64_t stride = 1;
   std::uint64_t count = 0;
-  [[nodiscard]] std::uint64_t at(std::uint64_t j) const { return first + j * stride; }
+  std::uint64_t group = 1;
+  [[nodiscard]] std::uint64_t at(std::uint64_t j) const {
+    return group == 1 ? first + j * stride : first + (j / group) * stride + j % group;
+  }
 };
+
+// Blocks per group when blocks are dealt round robin to `workers`: the largest power of two
+// that still gives every worker 32 or more groups (at most 64). Aligned power-of-two groups
+// fold into one tree node each, so a worker holds O(groups) partials, not O(blocks), while
+// 32+ groups per worker keep the balance of a round-robin deal (later sieve blocks cost more).
+inline std::uint64_t round_robin_group(std::uint64_t blocks, std::uint64_t workers) {
+  constexpr std::uint64_t kGroupsPerWorker = 32;
+  const std::uint64_t target = blocks / (workers * kGroupsPerWorker);
+  std::uint64_t group = 1;
+  while (group <= target / 2) {
+    group *= 2;
+  }
+  return group;
+}
 
 // The index range [begin, end) of `block`: the last block may be short. No overflow for
 // any work_size < 2^64 (end never exceeds work_size).
@@ -123,8 +142,13 @@ class BlockExecutor {
     int chunk = static_cast<int>(schedule_.chunk);
     switch (schedule_.kind) {
       case ScheduleKind::static_block: kind = omp_sched_static; break;
-      case ScheduleKind::cyclic: kind = omp_sched_static; chunk = 1; break;
-      case ScheduleKind::dynamic: kind = omp_sched_dynamic; break;
+      // Round robin in aligned power-of-two groups (see round_robin_group), and the same
+      // group size for dynamic's default chunk: each thread keeps O(groups) tree nodes.
+      case ScheduleKind::cyclic: kind = omp_sched_static; chunk = automatic_chunk(sequence.count); break;
+      case ScheduleKind::dynamic:
+        kind = omp_sched_dynamic;
+        chunk = schedule_.chunk == 0 ? automatic_chunk(sequence.count) : chunk;
+        break;
       case ScheduleKind::guided: kind = omp_sched_guided; break;
     }
     omp_set_schedule(kind, chunk);
@@ -161,6 +185,11 @@ class BlockExecutor {
     if (failure) {
       std::rethrow_exception(failure);
     }
+  }
+
+  [[nodiscard]] int automatic_chunk(std::uint64_t count) const {
+    constexpr std::uint64_t kLargestChunk = std::uint64_t{1} << 30;  // OpenMP chunks are int
+    return static_cast<int>(std::min(round_robin_group(count, static_cast<std::uint64_t>(threads_)), kLargestChunk));
   }
 
   const K& kernel_;

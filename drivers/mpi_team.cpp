@@ -2,7 +2,9 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <numeric>
 #include <thread>
@@ -104,6 +106,53 @@ void MpiTeam::broadcast_bytes(std::vector<char>& bytes) {
   MPI_Bcast(&count, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
   bytes.resize(static_cast<std::size_t>(count));
   MPI_Bcast(bytes.data(), static_cast<int>(count), MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+
+namespace {
+
+constexpr int kReductionTag = 1;
+// The largest piece of one message: well inside int counts.
+constexpr std::size_t kLargestPiece = std::size_t{1} << 30;
+
+}  // namespace
+
+// A message is [u64 total bytes][payload]; if longer than kLargestPiece it goes in pieces,
+// the first one carrying the header, so the common case is exactly one message.
+void MpiTeam::send_bytes(int destination, const std::vector<char>& bytes) {
+  std::vector<char> message(sizeof(std::uint64_t) + bytes.size());
+  const std::uint64_t total = bytes.size();
+  std::memcpy(message.data(), &total, sizeof(total));
+  if (!bytes.empty()) {
+    std::memcpy(message.data() + sizeof(total), bytes.data(), bytes.size());
+  }
+  for (std::size_t offset = 0; offset < message.size(); offset += kLargestPiece) {
+    const std::size_t piece = std::min(kLargestPiece, message.size() - offset);
+    MPI_Send(message.data() + offset, static_cast<int>(piece), MPI_BYTE, destination, kReductionTag,
+             channels_->reduction);
+  }
+}
+
+std::vector<char> MpiTeam::receive_bytes(int source) {
+  MPI_Status status;
+  MPI_Probe(source, kReductionTag, channels_->reduction, &status);
+  int first_piece = 0;
+  MPI_Get_count(&status, MPI_BYTE, &first_piece);
+  std::vector<char> message(static_cast<std::size_t>(first_piece));
+  MPI_Recv(message.data(), first_piece, MPI_BYTE, source, kReductionTag, channels_->reduction, MPI_STATUS_IGNORE);
+  std::uint64_t total = 0;
+  std::memcpy(&total, message.data(), sizeof(total));
+  std::vector<char> bytes(static_cast<std::size_t>(total));
+  std::size_t received = message.size() - sizeof(total);
+  if (received != 0) {
+    std::memcpy(bytes.data(), message.data() + sizeof(total), received);
+  }
+  while (received < bytes.size()) {
+    const std::size_t piece = std::min(kLargestPiece, bytes.size() - received);
+    MPI_Recv(bytes.data() + received, static_cast<int>(piece), MPI_BYTE, source, kReductionTag,
+             channels_->reduction, MPI_STATUS_IGNORE);
+    received += piece;
+  }
+  return bytes;
 }
 
 void MpiTeam::abort(int exit_code) {

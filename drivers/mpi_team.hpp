@@ -38,6 +38,10 @@ class MpiTeam {
   // Every rank's bytes, one entry per rank, on rank 0 (empty elsewhere).
   std::vector<std::vector<char>> gather_parts(const std::vector<char>& mine);
   void broadcast_bytes(std::vector<char>& bytes);  // from rank 0
+  // Point-to-point on the reduction's own communicator. Any size: one message up to 1 GiB,
+  // more pieces beyond (no int count overflows).
+  void send_bytes(int destination, const std::vector<char>& bytes);
+  std::vector<char> receive_bytes(int source);
   // The dynamic distribution's work queue for one run (work_queue.hpp): every rank makes
   // one, rank 0 serves it between its blocks.
   MpiWorkQueue work_queue(std::uint64_t blocks, std::uint64_t chunk) { return {*this, blocks, chunk}; }

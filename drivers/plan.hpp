@@ -25,6 +25,7 @@ struct ExecutionPlan {
   Schedule schedule;
   Distribution distribution = Distribution::block;
   std::uint64_t dynamic_chunk = 0;  // blocks per grab for Distribution::dynamic; 0 = automatic
+  bool worker_detail = false;       // gather every worker's statistics (O(workers) at rank 0)
 };
 
 inline const char* to_string(Model model) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -25,6 +26,13 @@ class LocalTeam {
   std::vector<char> gather_bytes(const std::vector<char>& mine) { return mine; }
   std::vector<std::vector<char>> gather_parts(const std::vector<char>& mine) { return {mine}; }
   void broadcast_bytes(std::vector<char>& /*bytes*/) {}
+  // A team of one never sends: the rank reduction returns before its first round.
+  void send_bytes(int /*destination*/, const std::vector<char>& /*bytes*/) {
+    throw std::logic_error("a team of one process has no other rank to send to");
+  }
+  std::vector<char> receive_bytes(int /*source*/) {
+    throw std::logic_error("a team of one process has no other rank to receive from");
+  }
   LocalWorkQueue work_queue(std::uint64_t blocks, std::uint64_t chunk) { return {blocks, chunk}; }
 };
 

@@ -39,6 +39,7 @@ ResolvedRun resolve_run(const CommonOptions& options, int ranks) {
   plan.schedule = options.schedule.value_or(Schedule{});
   plan.distribution = options.distribution.value_or(Distribution::block);
   plan.dynamic_chunk = options.dynamic_chunk;
+  plan.worker_detail = options.worker_detail;
   return run;
 }
 

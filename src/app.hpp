@@ -139,12 +139,26 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.reduction_seconds = measured.reduction_seconds;
   record.baseline_kind = baseline_name(options.baseline);
   record.baseline_seconds = baseline_seconds;
-  for (std::size_t i = 0; i < measured.workers.size(); ++i) {
-    const auto threads = static_cast<std::size_t>(plan.threads);
-    record.worker_stats.push_back(WorkerRecord{static_cast<int>(i / threads), static_cast<int>(i % threads),
-                                               measured.workers[i].busy_seconds, measured.workers[i].blocks});
+  const auto to_record = [](const WorkerSample& sample) {
+    return WorkerRecord{sample.rank, sample.thread, sample.busy_seconds, sample.blocks};
+  };
+  for (const WorkerSample& sample : measured.workers) {
+    record.worker_stats.push_back(to_record(sample));
   }
-  record.imbalance = load_imbalance(record.worker_stats);
+  const WorkerSummary& summary = measured.worker_summary;
+  record.worker_overview.busy_min = summary.busy_min();
+  record.worker_overview.busy_median = summary.busy_median();
+  record.worker_overview.busy_max = summary.busy_max();
+  record.worker_overview.median_exact = summary.median_is_exact();
+  for (const WorkerSample& sample : summary.slowest()) {
+    record.worker_overview.slowest.push_back(to_record(sample));
+  }
+  for (const WorkerSample& sample : summary.fastest()) {
+    record.worker_overview.fastest.push_back(to_record(sample));
+  }
+  record.worker_overview.every_worker_listed = record.worker_stats.size() == summary.workers();
+  record.worker_overview.detail_asked = options.worker_detail;
+  record.imbalance = summary.imbalance();
   record.verdict = kernel.verdict(kernel.finalize(measured.total));
   if (baseline_total) {
     // Exact text of both results: the serial and parallel bits must agree.

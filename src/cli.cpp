@@ -114,6 +114,9 @@ void add_common_options(po::options_description& options) {
       ("json", po::value<std::string>(), "write the record and its context to this JSON file")
       ("label", po::value<std::string>(), "free text stored in the record (e.g. a study name)")
       ("quiet,q", po::bool_switch(), "print only the verdict line")
+      ("worker-detail", po::bool_switch(),
+       "list every worker (rank.thread) in the summary and the JSON; by default above 16 workers the "
+       "statistics are reduced over ranks and only the slowest and fastest are named")
       ("help,h", po::bool_switch(), "show this help and exit")
       ("version", po::bool_switch(), "show the version and build and exit");
 }
@@ -181,6 +184,7 @@ CommonOptions read_common_options(const po::variables_map& values) {
     }
   }
   options.quiet = values["quiet"].as<bool>();
+  options.worker_detail = values["worker-detail"].as<bool>();
   return options;
 }
 

@@ -48,6 +48,7 @@ struct CommonOptions {
   std::string json_path;
   std::string label;
   bool quiet = false;
+  bool worker_detail = false;  // --worker-detail: every worker in the summary and the JSON
 };
 
 // Adds the options every program has (model, threads, timing, output).

@@ -21,6 +21,19 @@ struct WorkerRecord {
   std::uint64_t blocks = 0;
 };
 
+// The reduced worker statistics (drivers/worker_summary.hpp): exact min, max and mean; the
+// median exact up to 16 workers, from a histogram with 2.7% wide bins above.
+struct WorkerOverview {
+  double busy_min = 0.0;
+  double busy_median = 0.0;
+  double busy_max = 0.0;
+  bool median_exact = true;
+  std::vector<WorkerRecord> slowest;  // slowest first
+  std::vector<WorkerRecord> fastest;  // fastest first
+  bool every_worker_listed = true;    // worker_stats holds every worker
+  bool detail_asked = false;          // --worker-detail
+};
+
 struct RunRecord {
   std::string program;
   std::string kernel;
@@ -55,7 +68,8 @@ struct RunRecord {
   double efficiency = 0;        // speedup / workers
   double karp_flatt = 0;        // NaN when workers == 1 or no baseline
 
-  std::vector<WorkerRecord> worker_stats;
+  std::vector<WorkerRecord> worker_stats;  // every worker, or only the named ones (see overview)
+  WorkerOverview worker_overview;
   double imbalance = 1.0;  // max/mean busy time over workers
 
   Verdict verdict;
