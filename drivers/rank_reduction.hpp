@@ -61,7 +61,7 @@ std::vector<char> serialize(const RankPartials<Partial>& partials) {
   std::vector<char> bytes;
   const std::uint64_t counts[2] = {partials.nodes.size(), partials.detail.size()};
   append_values(bytes, counts, 2);
-  append_values(bytes, &partials.summary, 1);
+  partials.summary.append_to(bytes);
   append_values(bytes, partials.nodes.data(), partials.nodes.size());
   append_values(bytes, partials.detail.data(), partials.detail.size());
   return bytes;
@@ -72,7 +72,7 @@ void deserialize_into(const std::vector<char>& bytes, RankPartials<Partial>& int
   std::size_t offset = 0;
   std::uint64_t counts[2] = {0, 0};
   read_values(bytes, offset, counts, 2);
-  read_values(bytes, offset, &summary, 1);
+  summary = WorkerSummary::read_from(bytes, offset);
   const std::size_t old_nodes = into.nodes.size();
   into.nodes.resize(old_nodes + counts[0]);
   read_values(bytes, offset, into.nodes.data() + old_nodes, counts[0]);

@@ -7,7 +7,9 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 namespace parscale {
@@ -52,6 +54,44 @@ class WorkerSummary {
     for (std::uint32_t i = 0; i < other.fastest_count_; ++i) {
       keep(fastest_, fastest_count_, other.fastest_[i], faster);
     }
+  }
+
+  // Bytes for a message: the fixed fields, then only the histogram's occupied bin range
+  // (busy times usually span a few bins, so a summary is a few hundred bytes, not 4 KB).
+  void append_to(std::vector<char>& bytes) const {
+    std::size_t first = 0;
+    while (first < kBins && histogram_[first] == 0) {
+      ++first;
+    }
+    std::size_t last = kBins;
+    while (last > first && histogram_[last - 1] == 0) {
+      --last;
+    }
+    const Fixed fixed{workers_, blocks_, busy_sum_, busy_min_, busy_max_, slowest_count_, fastest_count_,
+                      slowest_, fastest_, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(last)};
+    append(bytes, &fixed, 1);
+    append(bytes, histogram_.data() + first, last - first);
+  }
+  // Reads what append_to() wrote at `offset` and moves `offset` past it.
+  static WorkerSummary read_from(const std::vector<char>& bytes, std::size_t& offset) {
+    Fixed fixed{};
+    read(bytes, offset, &fixed, 1);
+    if (fixed.first_bin > fixed.last_bin || fixed.last_bin > kBins || fixed.slowest_count > kNamed ||
+        fixed.fastest_count > kNamed) {
+      throw std::runtime_error("worker summary: a malformed message");
+    }
+    WorkerSummary summary;
+    summary.workers_ = fixed.workers;
+    summary.blocks_ = fixed.blocks;
+    summary.busy_sum_ = fixed.busy_sum;
+    summary.busy_min_ = fixed.busy_min;
+    summary.busy_max_ = fixed.busy_max;
+    summary.slowest_count_ = fixed.slowest_count;
+    summary.fastest_count_ = fixed.fastest_count;
+    summary.slowest_ = fixed.slowest;
+    summary.fastest_ = fixed.fastest;
+    read(bytes, offset, summary.histogram_.data() + fixed.first_bin, fixed.last_bin - fixed.first_bin);
+    return summary;
   }
 
   [[nodiscard]] std::uint64_t workers() const { return workers_; }
@@ -108,6 +148,37 @@ class WorkerSummary {
 
  private:
   static constexpr std::size_t kBins = 1024;
+  struct Fixed {
+    std::uint64_t workers;
+    std::uint64_t blocks;
+    double busy_sum;
+    double busy_min;
+    double busy_max;
+    std::uint32_t slowest_count;
+    std::uint32_t fastest_count;
+    std::array<WorkerSample, kNamed> slowest;
+    std::array<WorkerSample, kNamed> fastest;
+    std::uint32_t first_bin;
+    std::uint32_t last_bin;
+  };
+  template <class T>
+  static void append(std::vector<char>& bytes, const T* values, std::size_t count) {
+    const std::size_t offset = bytes.size();
+    bytes.resize(offset + count * sizeof(T));
+    if (count != 0) {
+      std::memcpy(bytes.data() + offset, values, count * sizeof(T));
+    }
+  }
+  template <class T>
+  static void read(const std::vector<char>& bytes, std::size_t& offset, T* values, std::size_t count) {
+    if (offset + count * sizeof(T) > bytes.size()) {
+      throw std::runtime_error("worker summary: a message is shorter than its header says");
+    }
+    if (count != 0) {
+      std::memcpy(values, bytes.data() + offset, count * sizeof(T));
+    }
+    offset += count * sizeof(T);
+  }
   static constexpr double kLowest = 1e-9;  // seconds; bins grow by 2.7% up to ~1e3 s
   static constexpr double kGrowth = 1.027;
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "worker_summary.hpp"
@@ -75,6 +76,30 @@ TEST(WorkerSummary, MergedAlongRanksEqualsAllWorkersTogether) {
       }
     }
   }
+}
+
+TEST(WorkerSummary, TravelsAsACompactMessage) {
+  std::mt19937_64 random(5);
+  WorkerSummary summary;
+  for (const auto& sample : random_workers(40, 2, random)) {
+    summary.add(sample);
+  }
+  std::vector<char> bytes;
+  summary.append_to(bytes);
+  EXPECT_LT(bytes.size(), sizeof(WorkerSummary)) << "only the occupied histogram bins travel";
+  std::size_t offset = 0;
+  const WorkerSummary back = WorkerSummary::read_from(bytes, offset);
+  EXPECT_EQ(offset, bytes.size());
+  EXPECT_EQ(back.workers(), summary.workers());
+  EXPECT_EQ(back.blocks(), summary.blocks());
+  EXPECT_EQ(back.busy_min(), summary.busy_min());
+  EXPECT_EQ(back.busy_max(), summary.busy_max());
+  EXPECT_EQ(back.busy_mean(), summary.busy_mean());
+  EXPECT_EQ(back.busy_median(), summary.busy_median());
+  EXPECT_EQ(back.named().size(), summary.named().size());
+  bytes.pop_back();
+  offset = 0;
+  EXPECT_THROW(WorkerSummary::read_from(bytes, offset), std::runtime_error);
 }
 
 }  // namespace
