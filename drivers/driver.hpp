@@ -1,6 +1,7 @@
-// The one generic driver: splits a kernel's blocks over a team of ranks (block, cyclic or
-// dynamic) and over each rank's threads (the executor), then combines every partial in
-// the fixed block tree on rank 0. Serial = LocalTeam + no OpenMP; openmp = LocalTeam +
+// The one generic driver: splits a kernel's blocks over a team of ranks (block, cyclic in
+// aligned groups, or the dynamic work queue) and over each rank's threads (the executor),
+// then combines every partial in the fixed block tree along a binomial tree of ranks
+// (rank_reduction.hpp), so rank 0 receives ceil(log2 P) messages. Serial = LocalTeam + no OpenMP; openmp = LocalTeam +
 // OpenMP; mpi = MpiTeam + no OpenMP; hybrid = MpiTeam + OpenMP. Written once for every kernel.
 #pragma once
 

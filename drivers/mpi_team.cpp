@@ -93,14 +93,6 @@ std::vector<std::vector<char>> MpiTeam::gather_parts(const std::vector<char>& mi
   return parts;
 }
 
-std::vector<char> MpiTeam::gather_bytes(const std::vector<char>& mine) {
-  std::vector<char> all;
-  for (const auto& part : gather_parts(mine)) {
-    all.insert(all.end(), part.begin(), part.end());
-  }
-  return all;
-}
-
 void MpiTeam::broadcast_bytes(std::vector<char>& bytes) {
   auto count = static_cast<unsigned long long>(bytes.size());
   MPI_Bcast(&count, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);

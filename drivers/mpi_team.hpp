@@ -33,9 +33,8 @@ class MpiTeam {
   void idle_barrier();
   double max(double value);
   int min(int value);
-  // Concatenation of every rank's bytes, in rank order, on rank 0 (empty elsewhere).
-  std::vector<char> gather_bytes(const std::vector<char>& mine);
-  // Every rank's bytes, one entry per rank, on rank 0 (empty elsewhere).
+  // Every rank's bytes, one entry per rank, on rank 0 (empty elsewhere). O(P) at rank 0 and
+  // int counts: for small per-rank records only (placements), never for partials.
   std::vector<std::vector<char>> gather_parts(const std::vector<char>& mine);
   void broadcast_bytes(std::vector<char>& bytes);  // from rank 0
   // Point-to-point on the reduction's own communicator. Any size: one message up to 1 GiB,

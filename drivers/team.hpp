@@ -4,10 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "work_queue.hpp"
@@ -23,7 +21,6 @@ class LocalTeam {
   void idle_barrier() {}
   double max(double value) { return value; }
   int min(int value) { return value; }
-  std::vector<char> gather_bytes(const std::vector<char>& mine) { return mine; }
   std::vector<std::vector<char>> gather_parts(const std::vector<char>& mine) { return {mine}; }
   void broadcast_bytes(std::vector<char>& /*bytes*/) {}
   // A team of one never sends: the rank reduction returns before its first round.
@@ -35,26 +32,5 @@ class LocalTeam {
   }
   LocalWorkQueue work_queue(std::uint64_t blocks, std::uint64_t chunk) { return {blocks, chunk}; }
 };
-
-// Serialization helpers for trivially copyable values crossing the team.
-template <class T>
-std::vector<char> to_bytes(const std::vector<T>& values) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  std::vector<char> bytes(values.size() * sizeof(T));
-  if (!bytes.empty()) {
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-  }
-  return bytes;
-}
-
-template <class T>
-std::vector<T> from_bytes(const std::vector<char>& bytes) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  std::vector<T> values(bytes.size() / sizeof(T));
-  if (!values.empty()) {
-    std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
-  }
-  return values;
-}
 
 }  // namespace parscale
