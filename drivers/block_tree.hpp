@@ -85,6 +85,50 @@ inline std::uint32_t tree_height(std::uint64_t block_count) {
   return level;
 }
 
+// Folds a set of disjoint nodes (e.g. two ranks' nodes put together) into the fewest the
+// fixed tree allows: sibling pairs that are both present are combined, and a left child
+// whose right sibling would start past the last block becomes its parent unchanged (the tree
+// defines such a parent as its left child, see detail::tree_value). Every combine() is one
+// the tree itself performs, so the final result does not depend on when or where nodes meet.
+// `nodes` ends sorted by first block.
+template <class Partial, class Combine>
+void merge_nodes(std::vector<TreeNode<Partial>>& nodes, std::uint64_t block_count, Combine combine) {
+  std::sort(nodes.begin(), nodes.end(),
+            [](const TreeNode<Partial>& a, const TreeNode<Partial>& b) { return a.first_block < b.first_block; });
+  const std::uint32_t root_level = tree_height(block_count);
+  std::vector<TreeNode<Partial>> merged;
+  merged.reserve(nodes.size());
+  for (const auto& incoming : nodes) {
+    merged.push_back(incoming);
+    for (;;) {
+      TreeNode<Partial>& top = merged.back();
+      if (top.level >= root_level) {
+        break;
+      }
+      const std::uint64_t span = std::uint64_t{1} << top.level;
+      const bool is_right_child = ((top.first_block >> top.level) & 1U) == 1U;
+      if (!is_right_child) {
+        if (top.first_block + span < block_count) {
+          break;  // its right sibling exists and has not arrived yet
+        }
+        ++top.level;  // nothing to its right: it is its parent
+        continue;
+      }
+      if (merged.size() < 2) {
+        break;
+      }
+      const TreeNode<Partial>& left = merged[merged.size() - 2];
+      if (left.level != top.level || left.first_block + span != top.first_block) {
+        break;
+      }
+      const TreeNode<Partial> parent{left.first_block, top.level + 1, combine(left.value, top.value)};
+      merged.pop_back();
+      merged.back() = parent;
+    }
+  }
+  nodes = std::move(merged);
+}
+
 // Combines the nodes of all workers (which together cover blocks [0, block_count) exactly
 // once) into the root value. `nodes` is reordered.
 template <class Partial, class Combine>

@@ -1,6 +1,7 @@
-// The one generic driver: splits a kernel's blocks over a team of ranks (block, cyclic or
-// dynamic) and over each rank's threads (the executor), then combines every partial in
-// the fixed block tree on rank 0. Serial = LocalTeam + no OpenMP; openmp = LocalTeam +
+// The one generic driver: splits a kernel's blocks over a team of ranks (block, cyclic in
+// aligned groups, or the dynamic work queue) and over each rank's threads (the executor),
+// then combines every partial in the fixed block tree along a binomial tree of ranks
+// (rank_reduction.hpp), so rank 0 receives ceil(log2 P) messages. Serial = LocalTeam + no OpenMP; openmp = LocalTeam +
 // OpenMP; mpi = MpiTeam + no OpenMP; hybrid = MpiTeam + OpenMP. Written once for every kernel.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include "executor.hpp"
 #include "kernel.hpp"
 #include "plan.hpp"
+#include "rank_reduction.hpp"
 #include "team.hpp"
 
 namespace parscale {
@@ -27,16 +29,23 @@ inline BlockSequence block_share(std::uint64_t blocks, int rank, int ranks) {
   return BlockSequence{r * base + std::min(r, extra), 1, base + (r < extra ? 1 : 0)};
 }
 
-// Round-robin share: blocks rank, rank+ranks, ...
-inline BlockSequence cyclic_share(std::uint64_t blocks, int rank, int ranks) {
+// Round-robin share of aligned groups of `group` blocks: groups rank, rank+ranks, ... (the
+// last group may be short). No intermediate exceeds blocks + group.
+inline BlockSequence cyclic_share(std::uint64_t blocks, int rank, int ranks, std::uint64_t group = 1) {
   const auto r = static_cast<std::uint64_t>(rank);
   const auto p = static_cast<std::uint64_t>(ranks);
-  const std::uint64_t count = r < blocks ? (blocks - r - 1) / p + 1 : 0;
-  return BlockSequence{r, p, count};
+  const std::uint64_t groups = blocks / group + (blocks % group != 0 ? 1 : 0);
+  const std::uint64_t my_groups = r < groups ? (groups - r - 1) / p + 1 : 0;
+  std::uint64_t count = my_groups * group;
+  const bool owns_short_last_group = my_groups > 0 && (groups - 1) % p == r && blocks % group != 0;
+  if (owns_short_last_group) {
+    count -= group - blocks % group;
+  }
+  return BlockSequence{r * group, p * group, count, group};
 }
 
-// Blocks per grab of the shared counter: small enough to balance, large enough that the
-// one-sided round trip is noise next to the work.
+// Blocks per grab of the work queue: small enough to balance, large enough that a
+// request's round trip (hidden behind the current chunk by prefetching) is noise.
 inline std::uint64_t dynamic_chunk(std::uint64_t blocks, int ranks, int threads, std::uint64_t requested) {
   if (requested != 0) {
     return requested;
@@ -47,13 +56,21 @@ inline std::uint64_t dynamic_chunk(std::uint64_t blocks, int ranks, int threads,
 
 template <Kernel K>
 struct RunOnce {
-  typename K::Partial total{};      // rank 0 only
-  std::vector<WorkerStats> workers;  // rank 0 only: rank-major, one entry per (rank, thread)
+  typename K::Partial total{};        // rank 0 only
+  WorkerSummary worker_summary;       // rank 0 only: every worker's statistics, reduced
+  // Rank 0 only, by rank and thread: every worker when plan.worker_detail or when the summary
+  // names them all (up to 2 x WorkerSummary::kNamed workers), else the slowest and fastest.
+  std::vector<WorkerSample> workers;
+  std::uint64_t peak_nodes = 0;       // the most tree nodes this rank held in the reduction
+  // Since this run started on this rank: when it entered the reduction, and when it left.
+  double reduction_entered = 0.0;
+  double reduction_left = 0.0;
 };
 
 template <Kernel K, class Team>
 RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
   using Partial = typename K::Partial;
+  const auto begin = std::chrono::steady_clock::now();
   BlockExecutor<K> executor(kernel, uses_threads(plan.model), plan.threads, plan.schedule, team.rank(), team.size());
   executor.count_blocks_in(plan.blocks_done);
   const std::uint64_t blocks = executor.blocks_total();
@@ -62,24 +79,43 @@ RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
     case Distribution::block:
       executor.run(block_share(blocks, team.rank(), team.size()));
       break;
-    case Distribution::cyclic:
-      executor.run(cyclic_share(blocks, team.rank(), team.size()));
+    case Distribution::cyclic: {
+      const auto workers = static_cast<std::uint64_t>(team.size()) * static_cast<std::uint64_t>(executor.threads());
+      executor.run(cyclic_share(blocks, team.rank(), team.size(), round_robin_group(blocks, workers)));
       break;
+    }
     case Distribution::dynamic: {
-      team.reset_counter();
       const std::uint64_t chunk = dynamic_chunk(blocks, team.size(), executor.threads(), plan.dynamic_chunk);
-      for (std::uint64_t first = team.fetch_add(chunk); first < blocks; first = team.fetch_add(chunk)) {
-        executor.run(BlockSequence{first, 1, std::min(chunk, blocks - first)});
+      auto queue = team.work_queue(blocks, chunk);
+      while (const auto grab = queue.next()) {
+        executor.run(BlockSequence{grab->first, 1, grab->count}, [&queue] { queue.serve(); });
       }
+      queue.finish();
       break;
     }
   }
   RunOnce<K> result;
-  auto nodes = from_bytes<TreeNode<Partial>>(team.gather_bytes(to_bytes(executor.nodes())));
-  result.workers = from_bytes<WorkerStats>(team.gather_bytes(to_bytes(executor.stats())));
-  if (team.rank() == 0) {
-    result.total = assemble_tree(nodes, blocks, &K::combine, K::identity());
+  result.reduction_entered = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  RankPartials<Partial> mine;
+  mine.nodes = executor.nodes();
+  const std::vector<WorkerStats> stats = executor.stats();
+  mine.summary.note_rank_threads(static_cast<std::uint32_t>(stats.size()));
+  for (const WorkerStats& worker : stats) {  // the threads that ran: OMP_DYNAMIC may give fewer
+    const WorkerSample sample{worker.rank, static_cast<std::int32_t>(worker.thread), worker.busy_seconds,
+                              worker.blocks};
+    mine.summary.add(sample);
+    if (plan.worker_detail) {
+      mine.detail.push_back(sample);
+    }
   }
+  RankPartials<Partial> combined = reduce_over_ranks(std::move(mine), blocks, &K::combine, team);
+  result.peak_nodes = combined.peak_nodes;
+  if (team.rank() == 0) {
+    result.total = assemble_tree(combined.nodes, blocks, &K::combine, K::identity());
+    result.worker_summary = combined.summary;
+    result.workers = plan.worker_detail ? std::move(combined.detail) : combined.summary.named();
+  }
+  result.reduction_left = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   return result;
 }
 

@@ -24,14 +24,32 @@ struct WorkerStats {
   int thread = 0;             // fewer than planned (OMP_DYNAMIC), so position alone cannot say
 };
 
-// Blocks first, first+stride, ... (count of them): a rank's share under block or cyclic
-// distribution, or one chunk grabbed from the dynamic work counter.
+// `count` blocks in runs of `group` consecutive blocks, the runs starting `stride` apart:
+// first, first+1, ..., first+group-1, first+stride, ... A rank's share under block (one run)
+// or cyclic distribution (aligned groups dealt round robin), or one chunk of the work queue.
 struct BlockSequence {
   std::uint64_t first = 0;
   std::uint64_t stride = 1;
   std::uint64_t count = 0;
-  [[nodiscard]] std::uint64_t at(std::uint64_t j) const { return first + j * stride; }
+  std::uint64_t group = 1;
+  [[nodiscard]] std::uint64_t at(std::uint64_t j) const {
+    return group == 1 ? first + j * stride : first + (j / group) * stride + j % group;
+  }
 };
+
+// Blocks per group when blocks are dealt round robin to `workers`: the largest power of two
+// that still gives every worker 32 or more groups (at most 64). Aligned power-of-two groups
+// fold into one tree node each, so a worker holds O(groups) partials, not O(blocks), while
+// 32+ groups per worker keep the balance of a round-robin deal (later sieve blocks cost more).
+inline std::uint64_t round_robin_group(std::uint64_t blocks, std::uint64_t workers) {
+  constexpr std::uint64_t kGroupsPerWorker = 32;
+  const std::uint64_t target = blocks / (workers * kGroupsPerWorker);
+  std::uint64_t group = 1;
+  while (group <= target / 2) {
+    group *= 2;
+  }
+  return group;
+}
 
 // The index range [begin, end) of `block`: the last block may be short. No overflow for
 // any work_size < 2^64 (end never exceeds work_size).
@@ -44,6 +62,10 @@ inline IndexRange block_range(std::uint64_t work_size, std::uint64_t block_size,
   const std::uint64_t remaining = work_size - begin;
   return {begin, begin + (remaining < block_size ? remaining : block_size)};
 }
+
+struct NothingBetweenBlocks {
+  void operator()() const {}
+};
 
 template <Kernel K>
 class BlockExecutor {
@@ -67,16 +89,19 @@ class BlockExecutor {
   void count_blocks_in(std::atomic<std::uint64_t>* counter) { blocks_done_ = counter; }
   [[nodiscard]] int threads() const { return threads_; }
 
-  void run(const BlockSequence& sequence) {
+  // `between_blocks` runs on thread 0 (the thread that called MPI_Init) after each of its
+  // blocks: rank 0 answers the dynamic distribution's requests there.
+  template <class BetweenBlocks = NothingBetweenBlocks>
+  void run(const BlockSequence& sequence, BetweenBlocks&& between_blocks = {}) {
     if (sequence.count == 0) {
       return;
     }
     if (!use_openmp_) {
       team_size_ = 1;
-      run_thread_share(sequence, 0, 0, sequence.count);
+      run_thread_share(sequence, 0, 0, sequence.count, between_blocks);
       return;
     }
-    run_openmp(sequence);
+    run_openmp(sequence, between_blocks);
   }
 
   // All nodes of this rank, every thread's, for the tree assembly.
@@ -113,22 +138,31 @@ class BlockExecutor {
     }
   }
 
-  void run_thread_share(const BlockSequence& sequence, int thread, std::uint64_t from, std::uint64_t to) {
+  template <class BetweenBlocks>
+  void run_thread_share(const BlockSequence& sequence, int thread, std::uint64_t from, std::uint64_t to,
+                        BetweenBlocks& between_blocks) {
     const auto start = std::chrono::steady_clock::now();
     for (std::uint64_t j = from; j < to; ++j) {
       compute_block(sequence.at(j), thread);
+      between_blocks();
     }
     per_thread_[static_cast<std::size_t>(thread)].stats.busy_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
-  void run_openmp(const BlockSequence& sequence) {
+  template <class BetweenBlocks>
+  void run_openmp(const BlockSequence& sequence, BetweenBlocks& between_blocks) {
     omp_sched_t kind = omp_sched_static;
     int chunk = static_cast<int>(schedule_.chunk);
     switch (schedule_.kind) {
       case ScheduleKind::static_block: kind = omp_sched_static; break;
-      case ScheduleKind::cyclic: kind = omp_sched_static; chunk = 1; break;
-      case ScheduleKind::dynamic: kind = omp_sched_dynamic; break;
+      // Round robin in aligned power-of-two groups (see round_robin_group), and the same
+      // group size for dynamic's default chunk: each thread keeps O(groups) tree nodes.
+      case ScheduleKind::cyclic: kind = omp_sched_static; chunk = automatic_chunk(sequence.count); break;
+      case ScheduleKind::dynamic:
+        kind = omp_sched_dynamic;
+        chunk = schedule_.chunk == 0 ? automatic_chunk(sequence.count) : chunk;
+        break;
       case ScheduleKind::guided: kind = omp_sched_guided; break;
     }
     omp_set_schedule(kind, chunk);
@@ -150,6 +184,9 @@ class BlockExecutor {
         }
         try {
           compute_block(sequence.at(j), thread);
+          if (thread == 0) {
+            between_blocks();
+          }
         } catch (...) {
 #pragma omp critical(parscale_executor_failure)
           if (!failure) {
@@ -164,6 +201,11 @@ class BlockExecutor {
     if (failure) {
       std::rethrow_exception(failure);
     }
+  }
+
+  [[nodiscard]] int automatic_chunk(std::uint64_t count) const {
+    constexpr std::uint64_t kLargestChunk = std::uint64_t{1} << 30;  // OpenMP chunks are int
+    return static_cast<int>(std::min(round_robin_group(count, static_cast<std::uint64_t>(threads_)), kLargestChunk));
   }
 
   const K& kernel_;

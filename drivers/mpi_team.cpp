@@ -2,17 +2,16 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <numeric>
 #include <thread>
 
-namespace parscale {
+#include "mpi_channels.hpp"
 
-struct MpiTeam::Window {
-  MPI_Win win = MPI_WIN_NULL;
-  std::uint64_t* base = nullptr;
-};
+namespace parscale {
 
 MpiTeam::MpiTeam(int& argc, char**& argv) {
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided_);
@@ -20,22 +19,19 @@ MpiTeam::MpiTeam(int& argc, char**& argv) {
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
-  counter_ = std::make_unique<Window>();
-  const MPI_Aint bytes = rank_ == 0 ? static_cast<MPI_Aint>(sizeof(std::uint64_t)) : 0;
-  MPI_Win_allocate(bytes, sizeof(std::uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &counter_->base, &counter_->win);
-  if (rank_ == 0) {
-    *counter_->base = 0;
-  }
-  MPI_Win_lock_all(0, counter_->win);
-  MPI_Barrier(MPI_COMM_WORLD);
+  // No one-sided window: the dynamic distribution is a point-to-point queue (work_queue.hpp),
+  // so no run depends on the library's one-sided component or the fabric's atomics.
+  channels_ = std::make_unique<MpiChannels>();
+  MPI_Comm_dup(MPI_COMM_WORLD, &channels_->work_queue);
+  MPI_Comm_dup(MPI_COMM_WORLD, &channels_->reduction);
 }
 
 MpiTeam::~MpiTeam() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (finalized == 0) {
-    MPI_Win_unlock_all(counter_->win);
-    MPI_Win_free(&counter_->win);
+    MPI_Comm_free(&channels_->work_queue);
+    MPI_Comm_free(&channels_->reduction);
     MPI_Finalize();
   }
 }
@@ -97,14 +93,6 @@ std::vector<std::vector<char>> MpiTeam::gather_parts(const std::vector<char>& mi
   return parts;
 }
 
-std::vector<char> MpiTeam::gather_bytes(const std::vector<char>& mine) {
-  std::vector<char> all;
-  for (const auto& part : gather_parts(mine)) {
-    all.insert(all.end(), part.begin(), part.end());
-  }
-  return all;
-}
-
 void MpiTeam::broadcast_bytes(std::vector<char>& bytes) {
   auto count = static_cast<unsigned long long>(bytes.size());
   MPI_Bcast(&count, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
@@ -112,21 +100,51 @@ void MpiTeam::broadcast_bytes(std::vector<char>& bytes) {
   MPI_Bcast(bytes.data(), static_cast<int>(count), MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
-void MpiTeam::reset_counter() {
-  if (rank_ == 0) {
-    const std::uint64_t zero = 0;
-    std::uint64_t old = 0;
-    MPI_Fetch_and_op(&zero, &old, MPI_UINT64_T, 0, 0, MPI_REPLACE, counter_->win);
-    MPI_Win_flush(0, counter_->win);
+namespace {
+
+constexpr int kReductionTag = 1;
+// The largest piece of one message: well inside int counts.
+constexpr std::size_t kLargestPiece = std::size_t{1} << 30;
+
+}  // namespace
+
+// A message is [u64 total bytes][payload]; if longer than kLargestPiece it goes in pieces,
+// the first one carrying the header, so the common case is exactly one message.
+void MpiTeam::send_bytes(int destination, const std::vector<char>& bytes) {
+  std::vector<char> message(sizeof(std::uint64_t) + bytes.size());
+  const std::uint64_t total = bytes.size();
+  std::memcpy(message.data(), &total, sizeof(total));
+  if (!bytes.empty()) {
+    std::memcpy(message.data() + sizeof(total), bytes.data(), bytes.size());
   }
-  MPI_Barrier(MPI_COMM_WORLD);
+  for (std::size_t offset = 0; offset < message.size(); offset += kLargestPiece) {
+    const std::size_t piece = std::min(kLargestPiece, message.size() - offset);
+    MPI_Send(message.data() + offset, static_cast<int>(piece), MPI_BYTE, destination, kReductionTag,
+             channels_->reduction);
+  }
 }
 
-std::uint64_t MpiTeam::fetch_add(std::uint64_t amount) {
-  std::uint64_t old = 0;
-  MPI_Fetch_and_op(&amount, &old, MPI_UINT64_T, 0, 0, MPI_SUM, counter_->win);
-  MPI_Win_flush(0, counter_->win);
-  return old;
+std::vector<char> MpiTeam::receive_bytes(int source) {
+  MPI_Status status;
+  MPI_Probe(source, kReductionTag, channels_->reduction, &status);
+  int first_piece = 0;
+  MPI_Get_count(&status, MPI_BYTE, &first_piece);
+  std::vector<char> message(static_cast<std::size_t>(first_piece));
+  MPI_Recv(message.data(), first_piece, MPI_BYTE, source, kReductionTag, channels_->reduction, MPI_STATUS_IGNORE);
+  std::uint64_t total = 0;
+  std::memcpy(&total, message.data(), sizeof(total));
+  std::vector<char> bytes(static_cast<std::size_t>(total));
+  std::size_t received = message.size() - sizeof(total);
+  if (received != 0) {
+    std::memcpy(bytes.data(), message.data() + sizeof(total), received);
+  }
+  while (received < bytes.size()) {
+    const std::size_t piece = std::min(kLargestPiece, bytes.size() - received);
+    MPI_Recv(bytes.data() + received, static_cast<int>(piece), MPI_BYTE, source, kReductionTag,
+             channels_->reduction, MPI_STATUS_IGNORE);
+    received += piece;
+  }
+  return bytes;
 }
 
 void MpiTeam::abort(int exit_code) {

@@ -6,7 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "work_queue.hpp"
+
 namespace parscale {
+
+struct MpiChannels;
 
 // Owns MPI_Init_thread/MPI_Finalize for the process. Construct exactly once, first thing
 // in main(). Asks for MPI_THREAD_FUNNELED: only the thread that called init makes MPI
@@ -29,14 +33,17 @@ class MpiTeam {
   void idle_barrier();
   double max(double value);
   int min(int value);
-  // Concatenation of every rank's bytes, in rank order, on rank 0 (empty elsewhere).
-  std::vector<char> gather_bytes(const std::vector<char>& mine);
-  // Every rank's bytes, one entry per rank, on rank 0 (empty elsewhere).
+  // Every rank's bytes, one entry per rank, on rank 0 (empty elsewhere). O(P) at rank 0 and
+  // int counts: for small per-rank records only (placements), never for partials.
   std::vector<std::vector<char>> gather_parts(const std::vector<char>& mine);
   void broadcast_bytes(std::vector<char>& bytes);  // from rank 0
-  // The shared work counter for dynamic distribution (one-sided, lives on rank 0).
-  void reset_counter();
-  std::uint64_t fetch_add(std::uint64_t amount);
+  // Point-to-point on the reduction's own communicator. Any size: one message up to 1 GiB,
+  // more pieces beyond (no int count overflows).
+  void send_bytes(int destination, const std::vector<char>& bytes);
+  std::vector<char> receive_bytes(int source);
+  // The dynamic distribution's work queue for one run (work_queue.hpp): every rank makes
+  // one, rank 0 serves it between its blocks.
+  MpiWorkQueue work_queue(std::uint64_t blocks, std::uint64_t chunk) { return {*this, blocks, chunk}; }
 
   // Ends the whole job: used when one rank fails, so no rank hangs in a collective.
   [[noreturn]] void abort(int exit_code);
@@ -45,11 +52,12 @@ class MpiTeam {
   [[nodiscard]] static std::string standard_version();
 
  private:
-  struct Window;
+  friend class MpiWorkQueue;
   int rank_ = 0;
   int size_ = 1;
   int provided_ = 0;
-  std::unique_ptr<Window> counter_;
+  std::unique_ptr<MpiChannels> channels_;
+  std::uint64_t work_queue_runs_ = 0;  // alternates the queue's tags between runs
 };
 
 }  // namespace parscale

@@ -27,6 +27,7 @@ struct ExecutionPlan {
   Distribution distribution = Distribution::block;
   std::uint64_t dynamic_chunk = 0;  // blocks per grab for Distribution::dynamic; 0 = automatic
   std::atomic<std::uint64_t>* blocks_done = nullptr;  // bumped per block when progress is shown (rank 0)
+  bool worker_detail = false;       // gather every worker's statistics (O(workers) at rank 0)
 };
 
 inline const char* to_string(Model model) {

@@ -97,7 +97,11 @@ struct ProtocolResult {
   std::optional<typename K::Partial> serial_total;  // rank 0: the whole serial baseline's result
   std::vector<double> seconds;                     // parallel, one per timed repetition
   std::vector<double> baseline_seconds;            // rank 0: serial (scaled when sampled), paired
-  std::vector<WorkerStats> workers;                // rank 0: from the median repetition
+  WorkerSummary worker_summary;                    // rank 0: from the median repetition
+  std::vector<WorkerSample> workers;               // rank 0: from the median repetition (see RunOnce)
+  // The median repetition's reduction and gathers from the moment the slowest rank entered
+  // them (waiting for slower ranks is imbalance, not reduction cost).
+  double reduction_seconds = 0.0;
   int warmup = 0;                                  // warm-up passes done (each: parallel + serial)
   double elapsed_seconds = 0.0;                    // the whole protocol's wall time
 };
@@ -133,12 +137,17 @@ double serial_pass(const K& kernel, const BaselineSample& sample, Team& team,
   return seconds;
 }
 
+// One parallel pass: its time (the slowest rank's) and, after the timed region, its
+// reduction time. Passes start together (barrier), so the ranks' clocks are comparable.
 template <Kernel K, class Team>
-double parallel_pass(const K& kernel, const ExecutionPlan& plan, Team& team, RunOnce<K>& run) {
+double parallel_pass(const K& kernel, const ExecutionPlan& plan, Team& team, RunOnce<K>& run,
+                     double& reduction_seconds) {
   team.barrier();
   const auto start = std::chrono::steady_clock::now();
   run = run_once(kernel, plan, team);
-  return team.max(seconds_since(start));
+  const double seconds = team.max(seconds_since(start));
+  reduction_seconds = std::max(0.0, team.max(run.reduction_left) - team.max(run.reduction_entered));
+  return seconds;
 }
 
 }  // namespace detail
@@ -150,8 +159,10 @@ ProtocolResult<K> measure_interleaved(const K& kernel, const ExecutionPlan& plan
                                       const BaselineSample& sample) {
   const auto protocol_start = std::chrono::steady_clock::now();
   ProtocolResult<K> result;
-  std::vector<std::vector<WorkerStats>> workers;
+  std::vector<RunOnce<K>> runs;  // rank 0's worker statistics, one per timed repetition
+  std::vector<double> reductions;
   RunOnce<K> run;
+  double reduction = 0.0;
   auto record = [&](double parallel_seconds, double serial_seconds) {
     result.seconds.push_back(parallel_seconds);
     if (with_baseline) {
@@ -160,18 +171,19 @@ ProtocolResult<K> measure_interleaved(const K& kernel, const ExecutionPlan& plan
     if (team.rank() == 0) {
       result.total = run.total;
     }
-    workers.push_back(std::move(run.workers));
+    reductions.push_back(reduction);
+    runs.push_back(std::move(run));
   };
   auto serial = [&]() { return with_baseline ? detail::serial_pass(kernel, sample, team, result.serial_total, plan.blocks_done)
                                         : 0.0; };
 
   for (int i = 0; i < policy.warmup.value_or(0); ++i) {
-    detail::parallel_pass(kernel, plan, team, run);
+    detail::parallel_pass(kernel, plan, team, run, reduction);
     serial();
     ++result.warmup;
   }
   // The probe: a warm-up under auto when short, else the first timed repetition.
-  const double probe = detail::parallel_pass(kernel, plan, team, run);
+  const double probe = detail::parallel_pass(kernel, plan, team, run, reduction);
   const double probe_serial = serial();
   const bool probe_is_warmup = !policy.warmup && probe < kWarmupBelowSeconds;
   if (probe_is_warmup) {
@@ -187,14 +199,16 @@ ProtocolResult<K> measure_interleaved(const K& kernel, const ExecutionPlan& plan
     // Alternate which comes first, so neither always follows the other.
     if (result.seconds.size() % 2 == 1) {
       const double serial_seconds = serial();
-      record(detail::parallel_pass(kernel, plan, team, run), serial_seconds);
+      record(detail::parallel_pass(kernel, plan, team, run, reduction), serial_seconds);
     } else {
-      const double parallel_seconds = detail::parallel_pass(kernel, plan, team, run);
+      const double parallel_seconds = detail::parallel_pass(kernel, plan, team, run, reduction);
       record(parallel_seconds, serial());
     }
   }
   const TimingSummary timing = summarize(result.seconds);
-  result.workers = workers[timing.median_index];
+  result.worker_summary = runs[timing.median_index].worker_summary;
+  result.workers = std::move(runs[timing.median_index].workers);
+  result.reduction_seconds = reductions[timing.median_index];
   result.elapsed_seconds = detail::seconds_since(protocol_start);
   return result;
 }

@@ -4,10 +4,11 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
+#include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
+
+#include "work_queue.hpp"
 
 namespace parscale {
 
@@ -20,39 +21,16 @@ class LocalTeam {
   void idle_barrier() {}
   double max(double value) { return value; }
   int min(int value) { return value; }
-  std::vector<char> gather_bytes(const std::vector<char>& mine) { return mine; }
   std::vector<std::vector<char>> gather_parts(const std::vector<char>& mine) { return {mine}; }
   void broadcast_bytes(std::vector<char>& /*bytes*/) {}
-  void reset_counter() { counter_ = 0; }
-  std::uint64_t fetch_add(std::uint64_t amount) {
-    const std::uint64_t old = counter_;
-    counter_ += amount;
-    return old;
+  // A team of one never sends: the rank reduction returns before its first round.
+  void send_bytes(int /*destination*/, const std::vector<char>& /*bytes*/) {
+    throw std::logic_error("a team of one process has no other rank to send to");
   }
-
- private:
-  std::uint64_t counter_ = 0;
+  std::vector<char> receive_bytes(int /*source*/) {
+    throw std::logic_error("a team of one process has no other rank to receive from");
+  }
+  LocalWorkQueue work_queue(std::uint64_t blocks, std::uint64_t chunk) { return {blocks, chunk}; }
 };
-
-// Serialization helpers for trivially copyable values crossing the team.
-template <class T>
-std::vector<char> to_bytes(const std::vector<T>& values) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  std::vector<char> bytes(values.size() * sizeof(T));
-  if (!bytes.empty()) {
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-  }
-  return bytes;
-}
-
-template <class T>
-std::vector<T> from_bytes(const std::vector<char>& bytes) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  std::vector<T> values(bytes.size() / sizeof(T));
-  if (!values.empty()) {
-    std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
-  }
-  return values;
-}
 
 }  // namespace parscale

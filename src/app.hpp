@@ -185,22 +185,11 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.label = options.label;
   kernel.describe(record.parameters);
   // The threads that really ran (the runtime may give fewer than planned: OMP_DYNAMIC).
-  std::map<int, int> threads_of_rank;
-  for (const WorkerStats& worker : measured.workers) {
-    ++threads_of_rank[worker.rank];
-  }
-  int most_threads = 0;
-  int fewest_threads = plan.threads;
-  for (const auto& [rank, threads] : threads_of_rank) {
-    most_threads = std::max(most_threads, threads);
-    fewest_threads = std::min(fewest_threads, threads);
-  }
+  // The threads that ran (OMP_DYNAMIC may give fewer than planned), reduced over ranks.
+  const int most_threads = static_cast<int>(measured.worker_summary.rank_threads_max());
+  const int fewest_threads = static_cast<int>(measured.worker_summary.rank_threads_min());
   if (most_threads != plan.threads || fewest_threads != plan.threads) {
-    nlohmann::json per_rank = nlohmann::json::array();
-    for (const auto& [rank, threads] : threads_of_rank) {
-      per_rank.push_back(threads);
-    }
-    record.kernel_details["threads_per_rank"] = per_rank;
+    record.kernel_details["threads_per_rank"] = {{"min", fewest_threads}, {"max", most_threads}};
     std::fprintf(stderr,
                  "%s: warning: the OpenMP runtime ran %d..%d thread(s) per rank, not the %d planned (OMP_DYNAMIC=%s); "
                  "the record describes the threads that ran\n",
@@ -216,7 +205,7 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.model = to_string(plan.model);
   record.ranks = team.size();
   record.threads = most_threads;  // per rank; threads_per_rank in kernel_details when they differ
-  record.workers = static_cast<int>(measured.workers.size());
+  record.workers = static_cast<int>(measured.worker_summary.workers());
   record.schedule = uses_threads(plan.model) ? to_string(plan.schedule) : "-";
   record.distribution = uses_mpi(plan.model)
                             ? std::string(to_string(plan.distribution)) +
@@ -243,10 +232,27 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
       record.baseline_seconds = options.baseline.seconds;
     }
   }
-  for (const WorkerStats& worker : measured.workers) {
-    record.worker_stats.push_back(WorkerRecord{worker.rank, worker.thread, worker.busy_seconds, worker.blocks});
+  record.reduction_seconds = measured.reduction_seconds;
+  const auto to_record = [](const WorkerSample& worker) {
+    return WorkerRecord{worker.rank, worker.thread, worker.busy_seconds, worker.blocks};
+  };
+  for (const WorkerSample& worker : measured.workers) {
+    record.worker_stats.push_back(to_record(worker));
   }
-  record.imbalance = load_imbalance(record.worker_stats);
+  const WorkerSummary& summary = measured.worker_summary;
+  record.worker_overview.busy_min = summary.busy_min();
+  record.worker_overview.busy_median = summary.busy_median();
+  record.worker_overview.busy_max = summary.busy_max();
+  record.worker_overview.median_exact = summary.median_is_exact();
+  for (const WorkerSample& worker : summary.slowest()) {
+    record.worker_overview.slowest.push_back(to_record(worker));
+  }
+  for (const WorkerSample& worker : summary.fastest()) {
+    record.worker_overview.fastest.push_back(to_record(worker));
+  }
+  record.worker_overview.every_worker_listed = record.worker_stats.size() == summary.workers();
+  record.worker_overview.detail_asked = options.worker_detail;
+  record.imbalance = summary.imbalance();
   record.verdict = decide_verdict(kernel, kernel.finalize(measured.total), options, measured.elapsed_seconds);
   if (measured.serial_total) {
     // The serial and parallel bits must agree exactly.

@@ -157,6 +157,9 @@ void add_common_options(po::options_description& options) {
       ("checkpoint", po::value<std::string>(),
        "keep completed blocks in FILE.rank<R> (every 2 s) and resume from them; needs --repeat 1 --warmup 0 and "
        "--baseline none or seconds; not for montecarlo")
+      ("worker-detail", po::bool_switch(),
+       "list every worker (rank.thread) in the summary and the JSON; by default above 16 workers the "
+       "statistics are reduced over ranks and only the slowest and fastest are named")
       ("help,h", po::bool_switch(), "show this help and exit")
       ("version", po::bool_switch(), "show the version and build and exit");
 }
@@ -288,6 +291,7 @@ CommonOptions read_common_options(const po::variables_map& values) {
                        "(or the serial time in seconds)");
     }
   }
+  options.worker_detail = values["worker-detail"].as<bool>();
   return options;
 }
 

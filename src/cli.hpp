@@ -58,6 +58,7 @@ struct CommonOptions {
   bool quiet = false;
   ProgressMode progress = ProgressMode::automatic;
   std::string checkpoint_path;  // --checkpoint: keep completed blocks here (see checkpoint.hpp)
+  bool worker_detail = false;  // --worker-detail: every worker in the summary and the JSON
 };
 
 // Adds the options every program has (model, threads, timing, output).

@@ -90,12 +90,22 @@ std::vector<int> bound_team_cpus() {
 
 }  // namespace
 
-RankPlacement this_rank_placement() {
-  RankPlacement placement;
+// Under Slurm the node's Slurm name: several slurmd daemons on one machine (or containers
+// sharing a hostname) are distinct nodes with one gethostname().
+std::string node_name() {
+  if (const char* slurm_node = std::getenv("SLURMD_NODENAME"); slurm_node != nullptr && *slurm_node != '\0') {
+    return slurm_node;
+  }
   std::array<char, 256> host{};
   if (::gethostname(host.data(), host.size() - 1) == 0) {
-    placement.host = host.data();
+    return host.data();
   }
+  return "unknown";
+}
+
+RankPlacement this_rank_placement() {
+  RankPlacement placement;
+  placement.host = node_name();
   cpu_set_t set;
   CPU_ZERO(&set);
   if (::sched_getaffinity(0, sizeof(set), &set) == 0) {

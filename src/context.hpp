@@ -16,6 +16,8 @@ struct RankPlacement {
 };
 
 RankPlacement this_rank_placement();
+// The node's name: Slurm's (SLURMD_NODENAME) under Slurm, else gethostname().
+std::string node_name();
 std::string encode(const RankPlacement& placement);  // one line, for gathering
 RankPlacement decode_placement(const std::string& text);
 

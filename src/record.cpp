@@ -136,6 +136,8 @@ const std::vector<Column>& columns() {
       {"speedup_high", [](const RunRecord& r) { return number(r.speedup_high); }},
       {"efficiency_low", [](const RunRecord& r) { return number(r.efficiency_low); }},
       {"efficiency_high", [](const RunRecord& r) { return number(r.efficiency_high); }},
+      {"nodes", [](const RunRecord& r) { return std::to_string(r.nodes); }},
+      {"reduction_s", [](const RunRecord& r) { return number(r.reduction_seconds); }},
   };
   return all;
 }
@@ -225,12 +227,22 @@ std::string csv_row(const RunRecord& record) {
 }
 
 nlohmann::json to_json(const RunRecord& record) {
+  const auto worker_json = [](const WorkerRecord& worker) {
+    return nlohmann::json{
+        {"rank", worker.rank}, {"thread", worker.thread}, {"busy_s", worker.busy_seconds}, {"blocks", worker.blocks}};
+  };
   nlohmann::json workers = nlohmann::json::array();
   for (const auto& worker : record.worker_stats) {
-    workers.push_back({{"rank", worker.rank},
-                       {"thread", worker.thread},
-                       {"busy_s", worker.busy_seconds},
-                       {"blocks", worker.blocks}});
+    workers.push_back(worker_json(worker));
+  }
+  const WorkerOverview& overview = record.worker_overview;
+  nlohmann::json slowest = nlohmann::json::array();
+  for (const auto& worker : overview.slowest) {
+    slowest.push_back(worker_json(worker));
+  }
+  nlohmann::json fastest = nlohmann::json::array();
+  for (const auto& worker : overview.fastest) {
+    fastest.push_back(worker_json(worker));
   }
   return {
       {"program", record.program},
@@ -242,10 +254,12 @@ nlohmann::json to_json(const RunRecord& record) {
                 {"blocks", record.blocks}}},
       {"decomposition", {{"model", record.model}, {"ranks", record.ranks}, {"threads", record.threads},
                          {"workers", record.workers}, {"schedule", record.schedule},
-                         {"distribution", record.distribution}, {"oversubscribed", record.oversubscribed}}},
+                         {"distribution", record.distribution}, {"oversubscribed", record.oversubscribed},
+                         {"nodes", record.nodes}}},
       {"timing", {{"warmup", record.warmup}, {"repeat", record.repeat}, {"seconds", record.seconds},
                   {"min_s", record.time_min}, {"median_s", record.time_median}, {"max_s", record.time_max},
-                  {"cv", number_or_null(record.time_cv)}, {"elapsed_s", record.elapsed_seconds}}},
+                  {"cv", number_or_null(record.time_cv)}, {"elapsed_s", record.elapsed_seconds},
+                  {"reduction_s", record.reduction_seconds}}},
       {"baseline", {{"kind", record.baseline_kind}, {"seconds", number_or_null(record.baseline_seconds)},
                     {"repetitions", record.baseline_repetitions}, {"cv", number_or_null(record.baseline_cv)},
                     {"sample_share", record.baseline_sample_share}, {"bits_match", record.baseline_bits_match}}},
@@ -263,7 +277,13 @@ nlohmann::json to_json(const RunRecord& record) {
                   {"status", to_string(record.verdict.status)},
                   {"reference_source", record.verdict.reference_source},
                   {"criterion", record.verdict.criterion}}},
+      // "workers" lists every worker when there are at most 16 or --worker-detail was given,
+      // else only the named slowest and fastest ("all_listed" says which).
       {"workers", workers},
+      {"worker_statistics", {{"count", record.workers}, {"busy_min_s", overview.busy_min},
+                             {"busy_median_s", overview.busy_median}, {"busy_max_s", overview.busy_max},
+                             {"median_exact", overview.median_exact}, {"all_listed", overview.every_worker_listed},
+                             {"slowest", slowest}, {"fastest", fastest}}},
       {"kernel_details", record.kernel_details},
   };
 }
@@ -318,6 +338,9 @@ std::string human_summary(const RunRecord& record) {
   add("time", fmt::format("{:.6f} s median  (min {:.6f}, max {:.6f}; {} timed, {} warm-up){}", record.time_median,
                           record.time_min, record.time_max, record.repeat, record.warmup,
                           std::isnan(record.time_cv) ? "" : fmt::format("; cv {:.1f}%", 100.0 * record.time_cv)));
+  add("reduction", fmt::format("{:.6f} s  (partials and statistics combined after the slowest rank finished; "
+                               "median repetition)",
+                               record.reduction_seconds));
   if (record.time_median > 0.0) {
     add("throughput", fmt::format("{:.4g} {}/s  ({:.4g} per worker)",
                                   static_cast<double>(record.work_size) / record.time_median, record.work_unit,
@@ -352,15 +375,37 @@ std::string human_summary(const RunRecord& record) {
       add("serial fraction", fmt::format("{:.4f}  (Karp-Flatt)", record.karp_flatt));
     }
   }
-  add("imbalance", fmt::format("{:.3f}  (max/mean busy time over {} workers)", record.imbalance,
-                               record.worker_stats.size()));
+  add("imbalance", fmt::format("{:.3f}  (max/mean busy time over {} workers)", record.imbalance, record.workers));
+  // One work unit per block (e.g. tasks): name the unit, not the block.
+  const std::string unit = record.block_size == 1 ? record.work_unit : std::string("blocks");
+  const auto busy_text = [&](const WorkerRecord& worker) {
+    return fmt::format("busy {:.6f} s, {} {}", worker.busy_seconds, worker.blocks, unit);
+  };
+  // Every worker up to 16 (or when asked); above that a compact form that always names the
+  // slowest workers, which set the time, and says how many are not listed.
   constexpr std::size_t kMaxWorkerLines = 16;
-  for (std::size_t i = 0; i < record.worker_stats.size() && i < kMaxWorkerLines; ++i) {
-    const auto& worker = record.worker_stats[i];
-    add(fmt::format("worker r{}.t{}", worker.rank, worker.thread),
-        // One work unit per block (e.g. tasks): name the unit, not the block.
-        fmt::format("busy {:.6f} s, {} {}", worker.busy_seconds, worker.blocks,
-                    record.block_size == 1 ? record.work_unit : std::string("blocks")));
+  const WorkerOverview& overview = record.worker_overview;
+  if (overview.every_worker_listed && (record.worker_stats.size() <= kMaxWorkerLines || overview.detail_asked)) {
+    for (const auto& worker : record.worker_stats) {
+      add(fmt::format("worker r{}.t{}", worker.rank, worker.thread), busy_text(worker));
+    }
+  } else {
+    add("busy", fmt::format("min {:.6f} s, median {:.6f} s{}, max {:.6f} s", overview.busy_min,
+                            overview.busy_median, overview.median_exact ? "" : " (approximate, +-1.4%)",
+                            overview.busy_max));
+    for (const auto& worker : overview.slowest) {
+      add(fmt::format("slowest r{}.t{}", worker.rank, worker.thread), busy_text(worker));
+    }
+    constexpr std::size_t kFastestLines = 3;
+    for (std::size_t i = 0; i < overview.fastest.size() && i < kFastestLines; ++i) {
+      add(fmt::format("fastest r{}.t{}", overview.fastest[i].rank, overview.fastest[i].thread),
+          busy_text(overview.fastest[i]));
+    }
+    const std::size_t listed = overview.slowest.size() + std::min(overview.fastest.size(), kFastestLines);
+    add("not listed", fmt::format("{} of {} workers (--worker-detail lists every one)",
+                                  static_cast<std::size_t>(record.workers) - std::min<std::size_t>(
+                                      listed, static_cast<std::size_t>(record.workers)),
+                                  record.workers));
   }
   std::size_t width = 0;
   for (const auto& line : lines) {

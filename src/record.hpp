@@ -23,6 +23,19 @@ struct WorkerRecord {
   std::uint64_t blocks = 0;
 };
 
+// The reduced worker statistics (drivers/worker_summary.hpp): exact min, max and mean; the
+// median exact up to 16 workers, from a histogram with 2.7% wide bins above.
+struct WorkerOverview {
+  double busy_min = 0.0;
+  double busy_median = 0.0;
+  double busy_max = 0.0;
+  bool median_exact = true;
+  std::vector<WorkerRecord> slowest;  // slowest first
+  std::vector<WorkerRecord> fastest;  // fastest first
+  bool every_worker_listed = true;    // worker_stats holds every worker
+  bool detail_asked = false;          // --worker-detail
+};
+
 struct RunRecord {
   std::string program;
   std::string kernel;
@@ -40,6 +53,7 @@ struct RunRecord {
   std::string schedule;      // "-" where the model has no threads
   std::string distribution;  // "-" where the model has one rank
   bool oversubscribed = false;  // more workers on a host than it has CPUs
+  int nodes = 1;                // distinct nodes (Slurm node names, else host names) of the ranks
 
   int warmup = 0;
   int repeat = 0;
@@ -47,6 +61,7 @@ struct RunRecord {
   double time_min = 0.0;
   double time_median = 0.0;
   double time_max = 0.0;
+  double reduction_seconds = 0.0;  // the median repetition's reduction and gathers, slowest rank
 
   double time_cv = 0.0;         // coefficient of variation of `seconds` (NaN below 2)
   double elapsed_seconds = 0.0;  // the whole protocol: warm-ups, repetitions, baseline
@@ -67,7 +82,8 @@ struct RunRecord {
   std::string interval_method;
   bool spread_too_large = false;  // the interval is wider than kSpreadWarningRelativeWidth
 
-  std::vector<WorkerRecord> worker_stats;
+  std::vector<WorkerRecord> worker_stats;  // every worker, or only the named ones (see overview)
+  WorkerOverview worker_overview;
   double imbalance = 1.0;  // max/mean busy time over workers
 
   Verdict verdict;

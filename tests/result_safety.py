@@ -19,6 +19,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import os
 import resource
 import shutil
@@ -517,8 +518,17 @@ def stop_after_checkpoint(command, work, files):
 def checkpoint():
     print("--checkpoint: stopped by SIGTERM, resumed by another decomposition, the same bits:", flush=True)
     primes = program("primes")
-    problem = ["--workload", "sieve", "-n", "2e10", "--repeat", "1", "--warmup", "0", "--baseline", "none", "-q"]
+    timing = ["--repeat", "1", "--warmup", "0", "--baseline", "none", "-q"]
     with tempfile.TemporaryDirectory(prefix="parscale-safety-ck-") as work:
+        # The run must outlast a few checkpoint intervals (2 s) on this machine, however fast it is:
+        # a first size is timed, and scaled up (the sieve's cost is about linear in N) when too quick.
+        size = 2e10
+        code, out, err, took = run_command([primes, "--workload", "sieve", "-n", f"{size:.0f}"] + timing, work,
+                                           timeout=600)
+        expect(code == 0, f"sizing run: exit {code}: {err.decode()[-500:]}")
+        if took < 10.0:
+            size = min(2e11, size * math.ceil(10.0 / max(took, 0.5)))
+        problem = ["--workload", "sieve", "-n", f"{size:.0f}"] + timing
         code, out, err, took = run_command([primes] + problem, work, timeout=600)
         expect(code == 0, f"uninterrupted run: exit {code}: {err.decode()[-500:]}")
         reference = out.decode().strip()

@@ -88,5 +88,43 @@ TEST(BlockTree, HeightCoversBlocks) {
   EXPECT_EQ(tree_height((std::uint64_t{1} << 62) + 1), 63U);
 }
 
+
+// Ranks meeting along a binomial tree: each "rank" holds the blocks dealt to it round robin
+// in groups (or single blocks), folds them, and merge_nodes() combines what arrives. The
+// result has the serial bits, and a complete cover merges into the single root node.
+TEST(BlockTree, MergingRanksNodesInAnyOrderGivesSerialBits) {
+  std::mt19937_64 random(7);
+  for (std::uint64_t blocks : {1ULL, 2ULL, 5ULL, 64ULL, 100ULL, 1000ULL, 1025ULL}) {
+    const double whole = reduce_with_cuts(blocks, {});
+    for (int ranks : {1, 2, 3, 5, 8, 13}) {
+      for (std::uint64_t group : {1ULL, 2ULL, 8ULL, 32ULL}) {
+        std::vector<std::vector<TreeNode<double>>> held(static_cast<std::size_t>(ranks));
+        for (int r = 0; r < ranks; ++r) {
+          NodeStack<double, Combine> stack(&skewed);
+          for (std::uint64_t g = static_cast<std::uint64_t>(r); g * group < blocks; g += static_cast<std::uint64_t>(ranks)) {
+            for (std::uint64_t b = g * group; b < std::min(blocks, (g + 1) * group); ++b) {
+              stack.push_block(b, leaf(b));
+            }
+          }
+          held[static_cast<std::size_t>(r)] = stack.nodes();
+        }
+        // Random pairings until one set is left (every order a reduction tree can take).
+        while (held.size() > 1) {
+          const std::size_t a = random() % held.size();
+          std::size_t b = random() % (held.size() - 1);
+          b += b >= a ? 1 : 0;
+          held[a].insert(held[a].end(), held[b].begin(), held[b].end());
+          merge_nodes(held[a], blocks, &skewed);
+          held.erase(held.begin() + static_cast<std::ptrdiff_t>(b));
+        }
+        merge_nodes(held[0], blocks, &skewed);
+        ASSERT_EQ(held[0].size(), 1U) << blocks << " blocks, " << ranks << " ranks, groups of " << group;
+        EXPECT_EQ(held[0][0].value, whole) << blocks << " blocks, " << ranks << " ranks, groups of " << group;
+        EXPECT_EQ(assemble_tree(held[0], blocks, &skewed, 0.0), whole);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace parscale

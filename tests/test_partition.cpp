@@ -2,9 +2,11 @@
 // to 2^62 blocks and any rank count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +50,38 @@ TEST(Partition, BlockAndCyclicCoverEveryBlockOnce) {
     for (int ranks : {1, 2, 3, 4, 5, 7, 13, 64, 1000}) {
       expect_block_partition(blocks, ranks);
       expect_cyclic_partition(blocks, ranks);
+    }
+  }
+}
+
+// Aligned groups dealt round robin: every block exactly once, each rank's groups aligned to
+// the group size, and the group size gives each worker 32 to 63 groups when there are enough.
+TEST(Partition, GroupedCyclicCoversEveryBlockOnceInAlignedGroups) {
+  for (std::uint64_t blocks : {0ULL, 1ULL, 5ULL, 63ULL, 64ULL, 1000ULL, 4097ULL, 100000ULL}) {
+    for (int ranks : {1, 2, 3, 4, 7, 64}) {
+      for (std::uint64_t group : std::vector<std::uint64_t>{1, 2, 16, round_robin_group(blocks, static_cast<std::uint64_t>(ranks))}) {
+        std::vector<int> owner(blocks, -1);
+        for (int r = 0; r < ranks; ++r) {
+          const BlockSequence share = cyclic_share(blocks, r, ranks, group);
+          for (std::uint64_t j = 0; j < share.count; ++j) {
+            const std::uint64_t block = share.at(j);
+            ASSERT_LT(block, blocks);
+            ASSERT_EQ(owner[block], -1) << "block " << block << " dealt twice";
+            owner[block] = r;
+            ASSERT_EQ((block / group) % static_cast<std::uint64_t>(ranks), static_cast<std::uint64_t>(r));
+          }
+        }
+        EXPECT_EQ(std::count(owner.begin(), owner.end(), -1), 0) << blocks << " blocks, " << ranks << " ranks";
+      }
+    }
+  }
+  for (std::uint64_t workers : {1ULL, 2ULL, 8ULL, 4096ULL}) {
+    for (std::uint64_t blocks : std::vector<std::uint64_t>{workers * 32, workers * 100, workers * 5000 + 3, std::uint64_t{1} << 40}) {
+      const std::uint64_t group = round_robin_group(blocks, workers);
+      const std::uint64_t groups_per_worker = blocks / group / workers;
+      EXPECT_EQ(group & (group - 1), 0U) << "a power of two";
+      EXPECT_GE(groups_per_worker, 32U) << blocks << " blocks, " << workers << " workers";
+      EXPECT_LT(groups_per_worker, 64U) << blocks << " blocks, " << workers << " workers";
     }
   }
 }

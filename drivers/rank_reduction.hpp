@@ -1,0 +1,117 @@
+// Combining the ranks' partial trees and worker statistics along a binomial tree of ranks.
+//
+// In round k (k = 0, 1, ...), a rank whose lowest set bit is bit k sends everything it holds
+// to rank - 2^k and is done; a rank with bits 0..k clear receives from rank + 2^k (if that
+// rank exists) and folds what arrived into its own nodes (merge_nodes: sibling subtrees that
+// became complete are combined at once). After ceil(log2 P) rounds rank 0 holds the result,
+// having received ceil(log2 P) messages. Every combine() is one the fixed block tree
+// performs, so the result is bit-identical to the serial one for every decomposition; with
+// aligned groups of blocks (round_robin_group) what a rank holds and sends stays O(groups)
+// per rank, whatever the number of blocks, and the worker statistics stay a constant-size
+// WorkerSummary unless per-worker detail was asked for.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+#include "block_tree.hpp"
+#include "worker_summary.hpp"
+
+namespace parscale {
+
+template <class Partial>
+struct RankPartials {
+  std::vector<TreeNode<Partial>> nodes;
+  WorkerSummary summary;
+  std::vector<WorkerSample> detail;  // every worker's sample, only when asked for
+  std::uint64_t peak_nodes = 0;      // the most nodes held at once (not sent)
+};
+
+namespace detail {
+
+template <class T>
+void append_values(std::vector<char>& bytes, const T* values, std::size_t count) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  const std::size_t offset = bytes.size();
+  bytes.resize(offset + count * sizeof(T));
+  if (count != 0) {
+    std::memcpy(bytes.data() + offset, values, count * sizeof(T));
+  }
+}
+
+template <class T>
+void read_values(const std::vector<char>& bytes, std::size_t& offset, T* values, std::size_t count) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  if (offset + count * sizeof(T) > bytes.size()) {
+    throw std::runtime_error("rank reduction: a message is shorter than its header says");
+  }
+  if (count != 0) {
+    std::memcpy(values, bytes.data() + offset, count * sizeof(T));
+  }
+  offset += count * sizeof(T);
+}
+
+// One message: [node count][sample count][summary][nodes][samples].
+template <class Partial>
+std::vector<char> serialize(const RankPartials<Partial>& partials) {
+  std::vector<char> bytes;
+  const std::uint64_t counts[2] = {partials.nodes.size(), partials.detail.size()};
+  append_values(bytes, counts, 2);
+  partials.summary.append_to(bytes);
+  append_values(bytes, partials.nodes.data(), partials.nodes.size());
+  append_values(bytes, partials.detail.data(), partials.detail.size());
+  return bytes;
+}
+
+template <class Partial>
+void deserialize_into(const std::vector<char>& bytes, RankPartials<Partial>& into, WorkerSummary& summary) {
+  std::size_t offset = 0;
+  std::uint64_t counts[2] = {0, 0};
+  read_values(bytes, offset, counts, 2);
+  summary = WorkerSummary::read_from(bytes, offset);
+  const std::size_t old_nodes = into.nodes.size();
+  into.nodes.resize(old_nodes + counts[0]);
+  read_values(bytes, offset, into.nodes.data() + old_nodes, counts[0]);
+  const std::size_t old_detail = into.detail.size();
+  into.detail.resize(old_detail + counts[1]);
+  read_values(bytes, offset, into.detail.data() + old_detail, counts[1]);
+}
+
+}  // namespace detail
+
+// Rank 0 returns everything combined (nodes merged as far as the tree allows; detail, if
+// any, in rank order); every other rank returns empty partials.
+template <class Partial, class Combine, class Team>
+RankPartials<Partial> reduce_over_ranks(RankPartials<Partial> mine, std::uint64_t block_count, Combine combine,
+                                        Team& team) {
+  std::uint64_t peak = mine.nodes.size();
+  merge_nodes(mine.nodes, block_count, combine);
+  const int rank = team.rank();
+  const int size = team.size();
+  for (int step = 1; step < size; step *= 2) {
+    if ((rank & step) != 0) {
+      team.send_bytes(rank - step, detail::serialize(mine));
+      RankPartials<Partial> sent;
+      sent.peak_nodes = peak;
+      return sent;
+    }
+    if (rank + step < size) {
+      WorkerSummary theirs;
+      detail::deserialize_into(team.receive_bytes(rank + step), mine, theirs);
+      peak = std::max<std::uint64_t>(peak, mine.nodes.size());
+      mine.summary.merge(theirs);
+      merge_nodes(mine.nodes, block_count, combine);
+    }
+    if (step > size / 2) {
+      break;  // step * 2 would overflow int for size near 2^31
+    }
+  }
+  mine.peak_nodes = peak;
+  return mine;
+}
+
+}  // namespace parscale

@@ -1,0 +1,81 @@
+// The dynamic distribution's work queue: a point-to-point protocol served between blocks.
+//
+// Why not a one-sided counter: an MPI_Fetch_and_op on rank 0's counter completes only when
+// rank 0 enters the MPI library unless the network has hardware atomics or the library runs
+// an asynchronous progress thread. Over TCP across nodes neither holds, so rank 0 (busy
+// computing) starved the other ranks (400 tasks against 0), and creating the window at all
+// failed on some transports. This queue needs neither:
+//
+// - rank 0 owns the counter. Between its own blocks (the thread that called MPI_Init, i.e.
+//   OpenMP thread 0 in hybrid runs, so MPI_THREAD_FUNNELED suffices) it answers pending
+//   requests (MPI_Iprobe + receive + MPI_Isend of a 16-byte reply); it takes its own chunks
+//   from the counter directly. When the counter is exhausted it keeps serving until every
+//   other rank has been told "no more", so no message is left over after a run.
+// - every other rank keeps one request in flight: when a chunk arrives it asks for the next
+//   one before computing, so the round trip is hidden behind a chunk's work.
+// - replies are contiguous block ranges folded into the fixed block tree, so results are
+//   bit-identical to every other split. Requests and replies of consecutive runs use
+//   different tags, since a rank may start the next run while rank 0 still serves this one.
+// The queue talks on a communicator of its own, never mixing with collectives.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace parscale {
+
+class MpiTeam;
+
+// A contiguous range of blocks handed out by a work queue.
+struct BlockChunk {
+  std::uint64_t first = 0;
+  std::uint64_t count = 0;
+};
+
+class MpiWorkQueue {
+ public:
+  // Collective in spirit (every rank makes one per dynamic run) but does not synchronise.
+  MpiWorkQueue(MpiTeam& team, std::uint64_t blocks, std::uint64_t chunk);
+  ~MpiWorkQueue();
+  MpiWorkQueue(const MpiWorkQueue&) = delete;
+  MpiWorkQueue& operator=(const MpiWorkQueue&) = delete;
+
+  // This rank's next chunk, or nothing when all blocks are handed out.
+  std::optional<BlockChunk> next();
+  // Rank 0: answers the requests that have arrived (cheap when none has). Others: nothing.
+  void serve();
+  // Rank 0: serves until every rank has been told "no more". Call once after next() ran dry.
+  void finish();
+
+  // How many requests rank 0 answered in this run (0 elsewhere): the cost model's input.
+  [[nodiscard]] std::uint64_t requests_served() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The same interface for a team of one process.
+class LocalWorkQueue {
+ public:
+  LocalWorkQueue(std::uint64_t blocks, std::uint64_t chunk) : blocks_(blocks), chunk_(chunk) {}
+  std::optional<BlockChunk> next() {
+    if (next_ >= blocks_) {
+      return std::nullopt;
+    }
+    const std::uint64_t count = blocks_ - next_ < chunk_ ? blocks_ - next_ : chunk_;
+    const BlockChunk grab{next_, count};
+    next_ += count;
+    return grab;
+  }
+  void serve() {}
+  void finish() {}
+
+ private:
+  std::uint64_t blocks_;
+  std::uint64_t chunk_;
+  std::uint64_t next_ = 0;
+};
+
+}  // namespace parscale
