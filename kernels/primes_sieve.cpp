@@ -32,10 +32,15 @@ using sieve::SegmentTotals;
 using sieve::sum_segment;
 using sieve::WheelPrimes;
 
-PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, std::uint64_t segments_per_block)
-    : limit_(limit), segment_bytes_(segment_bytes), block_numbers_(0) {
+PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, std::uint64_t segments_per_block,
+                             std::uint64_t from)
+    : from_(from), origin_(from - from % kNumbersPerWord), limit_(limit), segment_bytes_(segment_bytes),
+      block_numbers_(0) {
   if (limit > max_limit) {
     throw std::invalid_argument(fmt::format("the sieve limit must be at most 10^15, got {}", limit));
+  }
+  if (from > limit) {
+    throw std::invalid_argument(fmt::format("the window [{}, {}) starts past its end", from, limit));
   }
   if (segment_bytes < 16 || !std::has_single_bit(segment_bytes) || segment_bytes > (std::uint64_t{1} << 26)) {
     throw std::invalid_argument(fmt::format("segment bytes must be a power of two in [16, 2^26], got {}",
@@ -57,8 +62,10 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
   }
 }
 
-PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t low, std::uint64_t high) const {
-  high = std::min(high, limit_);
+PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::uint64_t end_index) const {
+  // Work index i is the number origin_ + i; indices below from_ hold nothing.
+  const std::uint64_t low = std::max(origin_ + first_index, from_);
+  const std::uint64_t high = std::min(origin_ + std::min(end_index, work_size()), limit_);
   PrimeTotals totals;
   if (low >= high) {
     return totals;
@@ -134,6 +141,7 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t low, std::uint64_t h
 }
 
 void PrimeSieveSum::describe(nlohmann::json& parameters) const {
+  parameters["from"] = from_;
   parameters["n"] = limit_;
   parameters["segment_bytes"] = segment_bytes_;
   parameters["segments_per_block"] = block_numbers_ / segment_numbers();

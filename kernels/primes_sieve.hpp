@@ -1,7 +1,10 @@
-// Sum and count of the primes below N by a segmented sieve of Eratosthenes.
+// Sum and count of the primes in a window [A, N) (below N by default) by a segmented sieve of Eratosthenes.
 //
-// Work index i is the integer i, i = 0..N-1; a block is a fixed range of whole segments
-// (its length depends on N only). compute(low, high) sieves [low, high) in cache-sized
+// A window [A, N) (A = 0 by default) is the work; work index i is the integer A0 + i, where A0 is A
+// rounded down to a multiple of 240 (one 64-bit word of the wheel), so block boundaries fall on
+// word boundaries and no word is sieved by two blocks. A block is a fixed range of whole
+// segments (its length depends on N only), so the blocks are fixed by the problem [A, N) and
+// results are bit-identical for every decomposition. compute() sieves its range in cache-sized
 // segments of a mod-30 wheel bit array: byte b of a segment starting at s (a multiple of
 // 240) holds s + 30 b + {1, 7, 11, 13, 17, 19, 23, 29}, so 2, 3 and 5 cost nothing and a
 // byte covers 30 numbers (odd-only covers 16):
@@ -58,21 +61,23 @@ class PrimeSieveSum {
   // static split of 2 threads measured imbalance 1.14, cyclic 1.02.
   static constexpr bool later_blocks_cost_more = true;
 
-  // Sum of the primes below `limit`. segment_bytes (a power of two, at least 16) and segments_per_block
-  // (0: chosen from limit) exist for tests that want many small segments and blocks.
-  // Throws std::invalid_argument on a limit above max_limit or a bad geometry.
+  // Sum of the primes in [from, limit). segment_bytes (a power of two, at least 16) and
+  // segments_per_block (0: chosen from limit) exist for tests that want many small segments and blocks.
+  // Throws std::invalid_argument on a limit above max_limit, from > limit or a bad geometry.
   explicit PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes = default_segment_bytes,
-                         std::uint64_t segments_per_block = 0);
+                         std::uint64_t segments_per_block = 0, std::uint64_t from = 0);
 
   [[nodiscard]] std::string name() const { return "sieve"; }
   [[nodiscard]] std::uint64_t limit() const { return limit_; }
-  [[nodiscard]] std::uint64_t work_size() const { return limit_; }
+  [[nodiscard]] std::uint64_t from() const { return from_; }
+  [[nodiscard]] std::uint64_t work_size() const { return limit_ - origin_; }
   [[nodiscard]] std::uint64_t block_size() const { return block_numbers_; }
   [[nodiscard]] std::string work_unit() const { return "numbers"; }
   [[nodiscard]] std::uint64_t segment_numbers() const { return segment_bytes_ * kNumbersPerByte; }
 
-  // Primes in [low, high), any range with high <= limit (not only block boundaries).
-  [[nodiscard]] Partial compute(std::uint64_t low, std::uint64_t high) const;
+  // Primes among work indices [first_index, end_index) (numbers origin + index, clipped to
+  // [from, limit)), any range (not only block boundaries).
+  [[nodiscard]] Partial compute(std::uint64_t first_index, std::uint64_t end_index) const;
   static Partial identity() { return {}; }
   static Partial combine(const Partial& a, const Partial& b) { return {a.sum + b.sum, a.count + b.count}; }
   [[nodiscard]] Value finalize(const Partial& totals) const { return totals; }
@@ -81,6 +86,11 @@ class PrimeSieveSum {
   void describe(nlohmann::json& parameters) const;
 
  private:
+  // a window verdict: the references at both ends, or none (primes_sieve_reference.cpp)
+  [[nodiscard]] Verdict window_verdict(const Value& value) const;
+
+  std::uint64_t from_;    // the window's first number
+  std::uint64_t origin_;  // the number of work index 0: from_ rounded down to a word
   std::uint64_t limit_;
   std::uint64_t segment_bytes_;
   std::uint64_t block_numbers_;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -62,9 +63,65 @@ PrimeTotals plain_sieve_totals(std::uint64_t limit) {
   return totals;
 }
 
+namespace {
+
+// The plain sieve needs limit/16 bytes and about a second per 10^8.
+constexpr std::uint64_t kPlainSieveMax = 100'000'000;
+
+// The totals below `limit` from the known values or the plain sieve, with their source; none
+// when neither applies.
+std::optional<std::pair<PrimeTotals, std::string>> reference_below(std::uint64_t limit) {
+  for (const auto& known : known_prime_totals()) {
+    if (known.limit == limit) {
+      PrimeTotals totals{0, known.count};
+      for (const char* digit = known.sum; *digit != 0; ++digit) {
+        totals.sum = 10 * totals.sum + static_cast<unsigned>(*digit - '0');
+      }
+      return std::pair{totals, fmt::format("the known values for N = {}", limit)};
+    }
+  }
+  if (limit <= kPlainSieveMax) {
+    return std::pair{plain_sieve_totals(limit), fmt::format("an independent plain sieve below {}", limit)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Verdict PrimeSieveSum::window_verdict(const Value& value) const {
+  Verdict verdict;
+  verdict.value_text = to_decimal(value.sum);
+  verdict.detail = fmt::format("{} primes", value.count);
+  verdict.value = static_cast<double>(value.sum);
+  const auto below_end = reference_below(limit_);
+  const auto below_from = reference_below(from_);
+  if (!below_end || !below_from) {
+    // Not verified against any reference: shown like any other run without one (see verdict()).
+    verdict.reference_text = fmt::format(
+        "none: the window [{}, {}) is not validated (references: both ends 10^k, k <= 12, or <= 10^8)", from_,
+        limit_);
+    verdict.valid = true;
+    verdict.criterion = fmt::format("NOT VALIDATED: no reference for the window [{}, {}); {} primes", from_, limit_,
+                                    value.count);
+    return verdict;
+  }
+  const PrimeTotals reference{below_end->first.sum - below_from->first.sum,
+                              below_end->first.count - below_from->first.count};
+  verdict.reference_text = to_decimal(reference.sum);
+  const bool sum_equal = verdict.value_text == verdict.reference_text;
+  const bool count_equal = value.count == reference.count;
+  verdict.valid = sum_equal && count_equal;
+  verdict.error = sum_equal ? 0.0 : std::abs(verdict.value - static_cast<double>(reference.sum));
+  verdict.tolerance = 0.0;
+  verdict.criterion = fmt::format("exact: sum and count ({} primes, expected {}) equal the difference of {} and {}",
+                                  value.count, reference.count, below_end->second, below_from->second);
+  return verdict;
+}
+
 Verdict PrimeSieveSum::verdict(const Value& value) const {
-  // The plain sieve needs limit/16 bytes and about a second per 10^8.
-  constexpr std::uint64_t kPlainSieveMax = 100'000'000;
+  if (from_ > 0) {
+    return window_verdict(value);
+  }
   Verdict verdict;
   verdict.value_text = to_decimal(value.sum);
   verdict.detail = fmt::format("{} primes", value.count);
