@@ -42,25 +42,33 @@ class LargePrimeBuckets {
     const std::uint64_t ahead = position >> position_shift_;
     const std::uint64_t target = from + ahead;
     if (target < lists_.size()) {
-      lists_[target][residue].push_back({prime, static_cast<std::uint32_t>(position - (ahead << position_shift_))});
+      std::vector<Hit>& list = lists_[target][residue];
+      if (list.capacity() == 0 && !spare_.empty()) {
+        list.swap(spare_.back());
+        spare_.pop_back();
+      }
+      list.push_back({prime, static_cast<std::uint32_t>(position - (ahead << position_shift_))});
     }
   }
 
   template <unsigned R>
   void cross_off_residue(std::uint64_t s, std::uint8_t* bytes, std::uint64_t byte_count) {
     std::vector<Hit> hits;
-    hits.swap(lists_[s][R]);  // the list is freed when this segment is done
+    hits.swap(lists_[s][R]);
     // Only the last segment can be short, and nothing follows it: its primes are not filed again.
     const bool refile = s + 1 < lists_.size();
     for (const Hit hit : hits) {
-      const WheelPosition next = cross_off_wheel<R>(bytes, byte_count, hit.prime, hit.position);
+      const WheelPosition next = cross_off_sparse<R>(bytes, byte_count, hit.prime, hit.position);
       if (refile) {
         place(R, hit.prime, next, s);
       }
     }
+    hits.clear();
+    spare_.push_back(std::move(hits));  // its storage serves a later segment's list
   }
 
   std::vector<std::array<std::vector<Hit>, 8>> lists_;
+  std::vector<std::vector<Hit>> spare_;  // emptied lists, kept for their storage
   unsigned position_shift_;  // a WheelPosition >> this = whole segments ahead
 };
 
