@@ -49,7 +49,9 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
   if (segments_per_block == 0) {
     // Each block pays one division per sieving prime to find its first multiples: make the
     // block long enough (64 sqrt(N) numbers, at least 4 segments) that this is a few percent.
-    const std::uint64_t wanted = 64 * (isqrt(limit) + 1);
+    // A window narrow for its N (10^10 numbers below 10^15: 5 such blocks) would leave 2
+    // workers 3 blocks against 2, so a block is also at most an eighth of the work.
+    const std::uint64_t wanted = std::min(64 * (isqrt(limit) + 1), (limit - origin_) / 8);
     segments_per_block = std::max<std::uint64_t>(4, (wanted + segment_numbers() - 1) / segment_numbers());
   }
   block_numbers_ = segments_per_block * segment_numbers();
