@@ -19,6 +19,7 @@ namespace parscale {
 
 using sieve::clear_bits;
 using sieve::first_bit_at_or_above;
+using sieve::GroupedWheelPrimes;
 using sieve::isqrt;
 using sieve::kLargestPatternPrime;
 using sieve::kNumbersPerWord;
@@ -30,7 +31,6 @@ using sieve::make_position;
 using sieve::odd_primes_up_to;
 using sieve::SegmentTotals;
 using sieve::sum_segment;
-using sieve::WheelPrimes;
 
 PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, std::uint64_t segments_per_block,
                              std::uint64_t from)
@@ -50,8 +50,10 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
     // Each block pays one division per sieving prime to find its first multiples: make the
     // block long enough (64 sqrt(N) numbers, at least 4 segments) that this is a few percent.
     // A window narrow for its N (10^10 numbers below 10^15: 5 such blocks) would leave 2
-    // workers 3 blocks against 2, so a block is also at most an eighth of the work.
-    const std::uint64_t wanted = std::min(64 * (isqrt(limit) + 1), (limit - origin_) / 8);
+    // workers 3 blocks against 2, so a block is also at most an eighth of the work, unless
+    // that is below 16 sqrt(N) numbers (where the divisions would cost more than the balance).
+    const std::uint64_t root = isqrt(limit) + 1;
+    const std::uint64_t wanted = std::min(64 * root, std::max((limit - origin_) / 8, 16 * root));
     segments_per_block = std::max<std::uint64_t>(4, (wanted + segment_numbers() - 1) / segment_numbers());
   }
   block_numbers_ = segments_per_block * segment_numbers();
@@ -103,8 +105,8 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
     multiplier += kToCoprime[multiplier % 30];
     return make_position((p * multiplier - start) / 30, kWheelIndex[multiplier % 30]);
   };
-  WheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
-  WheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
+  GroupedWheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
+  GroupedWheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
   LargePrimeBuckets large(segments, segment_bytes_);
   for (auto it = medium_end; it != used_end; ++it) {
     large.file(*it, first_position(*it));

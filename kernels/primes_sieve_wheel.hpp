@@ -94,47 +94,38 @@ template <unsigned R, unsigned J>
   return 0;
 }
 
-// Crosses off the multiples of p = 30 q + kWheel[R] from `position` below byte_count; returns
-// the position of the first multiple at or past byte_count. Round by round: a round's eight
-// offsets stay in registers and its masks are immediates, so a whole round is eight
-// read-modify-writes; a partial round (the first and the last) checks each crossing.
+// Crosses off the multiples of p = 30 q + kWheel[R] from byte `byte` (crossing J of its round)
+// below byte_count; returns the position of the first multiple at or past byte_count. Round by
+// round: a round's eight offsets stay in registers and its masks are immediates, so a whole
+// round is eight read-modify-writes; a partial round (the first and the last) checks each
+// crossing. J is known at compile time (primes are grouped by it), so no jump on a run-time
+// crossing index, mispredicted on most calls, picks the entry into the first round.
 // (A plain function over the pack, not a lambda capturing by reference: byte stores may alias
 // anything, so captured variables were reloaded from memory at every crossing.)
-template <unsigned R, std::size_t... K>
-WheelPosition cross_off_wheel(std::uint8_t* const bytes, const std::uint64_t byte_count, const std::uint64_t p,
-                              const WheelPosition position, std::index_sequence<K...> /*crossings*/) {
-  if ((position >> 3) >= byte_count) {
-    return position;
+template <unsigned R, unsigned J, std::size_t... K>
+WheelPosition cross_off_from(std::uint8_t* const bytes, const std::uint64_t byte_count, const std::uint64_t p,
+                             const std::uint64_t byte, std::index_sequence<K...> /*crossings*/) {
+  if (byte >= byte_count) {
+    return make_position(byte, J);
   }
   const auto q = static_cast<std::int64_t>(p / 30);
   const auto step = static_cast<std::int64_t>(p);
   const auto end = static_cast<std::int64_t>(byte_count);
   const std::array<std::int64_t, 8> offsets = {(q * kWheel[K] + kRoundByte[R][K])...};
-  auto k = static_cast<unsigned>(position & 7);
-  // base may be negative (a round that began before this piece); every byte it touches is inside.
-  std::int64_t base = static_cast<std::int64_t>(position >> 3) - offsets[k];
+  std::int64_t base = static_cast<std::int64_t>(byte) - offsets[J];
   const std::int64_t stop = end - offsets[7];  // a round from base < stop is whole
-  for (;;) {
-    switch (k) {  // the rest of a partial round: the first crossing past the end returns
-      case 0: if (const auto past = cross_or_stop<R, 0>(bytes, base + offsets[0], end)) return past; [[fallthrough]];
-      case 1: if (const auto past = cross_or_stop<R, 1>(bytes, base + offsets[1], end)) return past; [[fallthrough]];
-      case 2: if (const auto past = cross_or_stop<R, 2>(bytes, base + offsets[2], end)) return past; [[fallthrough]];
-      case 3: if (const auto past = cross_or_stop<R, 3>(bytes, base + offsets[3], end)) return past; [[fallthrough]];
-      case 4: if (const auto past = cross_or_stop<R, 4>(bytes, base + offsets[4], end)) return past; [[fallthrough]];
-      case 5: if (const auto past = cross_or_stop<R, 5>(bytes, base + offsets[5], end)) return past; [[fallthrough]];
-      case 6: if (const auto past = cross_or_stop<R, 6>(bytes, base + offsets[6], end)) return past; [[fallthrough]];
-      default: if (const auto past = cross_or_stop<R, 7>(bytes, base + offsets[7], end)) return past;
-    }
-    k = 0;
-    for (base += step; base < stop; base += step) {
-      ((bytes[base + offsets[K]] &= kRoundMask[R][K]), ...);
-    }
+  WheelPosition past = 0;
+  // The rest of this round (crossings J..7), each checked; then whole rounds; then the last,
+  // checked round, which ends past the end (base >= stop), so it returns.
+  ((past = (K >= J && past == 0) ? cross_or_stop<R, K>(bytes, base + offsets[K], end) : past), ...);
+  if (past != 0) {
+    return past;
   }
-}
-
-template <unsigned R>
-WheelPosition cross_off_wheel(std::uint8_t* bytes, std::uint64_t byte_count, std::uint64_t p, WheelPosition position) {
-  return cross_off_wheel<R>(bytes, byte_count, p, position, std::make_index_sequence<8>{});
+  for (base += step; base < stop; base += step) {
+    ((bytes[base + offsets[K]] &= kRoundMask[R][K]), ...);
+  }
+  ((past = past == 0 ? cross_or_stop<R, K>(bytes, base + offsets[K], end) : past), ...);
+  return past;
 }
 
 // The distance in bytes from crossing k of a round to the next (k + 1, or the next round's 0),
@@ -156,10 +147,10 @@ constexpr auto kRoundStep = [] {
   return step;
 }();
 
-// cross_off_wheel for a prime with few crossings per call (fewer than a round): one crossing
+// cross_off_from for a prime with few crossings per call (fewer than a round): one crossing
 // at a time, each finding the next from a table. The round-by-round version computes a
-// round's eight offsets up front and enters the partial round by a jump on k, which for a
-// bucketed prime (about one crossing per call) costs more than the crossing itself.
+// round's eight offsets up front and needs its entry crossing grouped at compile time; for a
+// bucketed prime (about one crossing per call) that costs more than the crossing itself.
 template <unsigned R>
 [[gnu::always_inline]] inline WheelPosition cross_off_sparse(std::uint8_t* const bytes, const std::uint64_t byte_count,
                                                              const std::uint64_t p, const WheelPosition position) {
