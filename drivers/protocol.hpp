@@ -191,11 +191,25 @@ ProtocolResult<K> measure_interleaved(const K& kernel, const ExecutionPlan& plan
   } else {
     record(probe, probe_serial);
   }
-  const int repetitions = policy.repeat.value_or(auto_repetitions(probe, policy.min_seconds));
-  if (policy.passes_known) {
-    policy.passes_known(result.warmup + repetitions);
+  if (policy.passes_known) {  // the probe's estimate; auto repetitions go on until min_seconds is filled
+    policy.passes_known(result.warmup + policy.repeat.value_or(auto_repetitions(probe, policy.min_seconds)));
   }
-  while (static_cast<int>(result.seconds.size()) < repetitions) {
+  // Every rank decides alike: the times are the slowest rank's, the same on every rank.
+  auto more_repetitions = [&] {
+    const auto done = static_cast<int>(result.seconds.size());
+    if (policy.repeat) {
+      return done < *policy.repeat;
+    }
+    if (probe >= kLongRunSeconds) {
+      return done < 1;
+    }
+    double timed = 0.0;
+    for (const double seconds : result.seconds) {
+      timed += seconds;
+    }
+    return done < kMinAutoRepetitions || (done < kMaxAutoRepetitions && timed < policy.min_seconds);
+  };
+  while (more_repetitions()) {
     // Alternate which comes first, so neither always follows the other.
     if (result.seconds.size() % 2 == 1) {
       const double serial_seconds = serial();

@@ -141,21 +141,47 @@ const KnownPrimeTotals* published_entry(std::uint64_t limit) {
 
 }  // namespace
 
-Verdict prime_totals_verdict(const PrimeTotals& value, std::uint64_t limit, const std::optional<uint128>& given) {
+namespace {
+
+// The totals below `limit` with their source: the published table where N = 10^k, else the oracle.
+std::pair<PrimeTotals, std::string> reference_below(std::uint64_t limit) {
+  if (const KnownPrimeTotals* known = published_entry(limit)) {
+    PrimeTotals totals{0, known->count};
+    for (const char* digit = known->sum; *digit != 0; ++digit) {
+      totals.sum = 10 * totals.sum + static_cast<unsigned>(*digit - '0');
+    }
+    return {totals, "published table: OEIS A046731 (sum), A006880 (count)"};
+  }
+  return {lucy_prime_totals(limit), "oracle: Lucy_Hedgehog sum and count below N"};
+}
+
+}  // namespace
+
+double prime_totals_check_seconds(std::uint64_t from, std::uint64_t limit) {
+  const auto one_end = [](std::uint64_t n) { return n == 0 || published_entry(n) != nullptr ? 0.0 : lucy_seconds_estimate(n); };
+  return one_end(from) + one_end(limit);
+}
+
+Verdict prime_totals_verdict(const PrimeTotals& value, std::uint64_t from, std::uint64_t limit,
+                             const std::optional<uint128>& given) {
   Verdict verdict = prime_totals_result(value);
   std::optional<std::uint64_t> expected_count;
   if (given) {
     verdict.reference_text = to_decimal(*given);
     verdict.reference_source = "given with --reference (the sum only)";
-  } else if (const KnownPrimeTotals* known = published_entry(limit)) {
-    verdict.reference_text = known->sum;
-    expected_count = known->count;
-    verdict.reference_source = "published table: OEIS A046731 (sum), A006880 (count)";
   } else {
-    const PrimeTotals oracle = lucy_prime_totals(limit);
-    verdict.reference_text = to_decimal(oracle.sum);
-    expected_count = oracle.count;
-    verdict.reference_source = "oracle: Lucy_Hedgehog sum and count below N";
+    // A window's totals are the difference of the totals below its two ends.
+    auto [below_limit, source] = reference_below(limit);
+    if (from > 0) {
+      const auto [below_from, from_source] = reference_below(from);
+      below_limit.sum -= below_from.sum;
+      below_limit.count -= below_from.count;
+      source = from_source == source ? source + ", at both ends of the window"
+                                     : fmt::format("{} below N, {} below from", source, from_source);
+    }
+    verdict.reference_text = to_decimal(below_limit.sum);
+    expected_count = below_limit.count;
+    verdict.reference_source = source;
   }
   const bool sum_equal = verdict.value_text == verdict.reference_text;
   const bool count_equal = !expected_count || value.count == *expected_count;
@@ -183,7 +209,7 @@ Verdict PrimeSumOracle::verdict(const Value& value) const {
   // Checking the oracle with itself would prove nothing: the table, or the sieve where it is cheap.
   constexpr std::uint64_t kSieveCheckMax = 100'000'000;
   if (given_ || published_entry(limit_) != nullptr) {
-    return prime_totals_verdict(value, limit_, given_);
+    return prime_totals_verdict(value, 0, limit_, given_);
   }
   if (limit_ <= kSieveCheckMax) {
     Verdict verdict = prime_totals_result(value);

@@ -33,9 +33,14 @@ double lucy_seconds_estimate(std::uint64_t limit);
 // Verdicts of exact prime totals, shared by the primes workloads.
 // The value fields only (status unverified, no reference): for runs whose check is skipped.
 Verdict prime_totals_result(const PrimeTotals& value);
-// Checked against `given` (a sum the user supplied) when set, else the published table where
-// N = 10^k (k <= 12), else this oracle.
-Verdict prime_totals_verdict(const PrimeTotals& value, std::uint64_t limit, const std::optional<uint128>& given);
+// The totals of the primes in [from, limit) checked against `given` (a sum the user supplied)
+// when set, else the published table where an end is 10^k (k <= 15), else this oracle: a
+// window's reference is the difference of the totals below its two ends.
+Verdict prime_totals_verdict(const PrimeTotals& value, std::uint64_t from, std::uint64_t limit,
+                             const std::optional<uint128>& given);
+// One core's seconds for that check (0 for table look-ups): lets a program skip a check dearer
+// than the run.
+double prime_totals_check_seconds(std::uint64_t from, std::uint64_t limit);
 
 // The oracle as a primes workload: one block, so one worker computes it all, on one core.
 // It lets a reader compare a better algorithm on one core with the sieve on P cores.

@@ -1,19 +1,27 @@
-// Sum and count of the primes below N by a segmented sieve of Eratosthenes.
+// Sum and count of the primes in a window [A, N) (below N by default) by a segmented sieve of Eratosthenes.
 //
-// Work index i is the integer i, i = 0..N-1; a block is a fixed range of whole segments
-// (its length depends on N only). compute(low, high) sieves [low, high) in cache-sized
+// A window [A, N) (A = 0 by default) is the work; work index i is the integer A0 + i, where A0 is A
+// rounded down to a multiple of 240 (one 64-bit word of the wheel), so block boundaries fall on
+// word boundaries and no word is sieved by two blocks. A block is a fixed range of whole
+// segments (its length depends on N only), so the blocks are fixed by the problem [A, N) and
+// results are bit-identical for every decomposition. compute() sieves its range in cache-sized
 // segments of a mod-30 wheel bit array: byte b of a segment starting at s (a multiple of
 // 240) holds s + 30 b + {1, 7, 11, 13, 17, 19, 23, 29}, so 2, 3 and 5 cost nothing and a
 // byte covers 30 numbers (odd-only covers 16):
-//   * multiples of 7..163 are removed by ANDing precomputed periodic byte patterns;
+//   * multiples of 7..163 are removed by ANDing precomputed periodic byte patterns
+//     (primes_sieve_presieve.*);
 //   * small primes (64+ hits per L1-sized piece) cross off piece by piece while it is in L1;
 //     medium primes (at least 8 hits per segment) cross off over the whole L2-sized segment.
 //     Both go round by round: the 8 multiples p*(30 j + w) of a round span p bytes at offsets
 //     and bits fixed by p mod 30, so each residue class has its own unrolled loop with
-//     compile-time masks and one read-modify-write per crossing;
+//     compile-time masks and one read-modify-write per crossing (primes_sieve_wheel.hpp,
+//     primes_sieve_wheel_primes.hpp);
 //   * large primes (fewer hits per segment) wait in per-segment buckets, so a segment only
-//     touches the primes that actually hit it;
-//   * sums come from the words, by popcounts of masked words (see sum_segment).
+//     touches the primes that actually hit it (primes_sieve_buckets.hpp);
+//   * sums come from the words, by popcounts of masked words (primes_sieve_sums.*).
+// The base primes come from primes_sieve_base.*; the known totals, the plain sieve and the
+// verdict live in primes_sieve_reference.cpp; this header's class and primes_sieve.cpp tie
+// the layers together, segment by segment.
 // Memory: the base primes up to sqrt(N) (shared, read-only) plus, per compute() call, one
 // segment and one wheel position per base prime. Sums are exact in unsigned __int128.
 #pragma once
@@ -26,6 +34,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "kernel.hpp"
+#include "primes_sieve_presieve.hpp"
+#include "primes_sieve_wheel.hpp"
 
 namespace parscale {
 
@@ -48,26 +58,28 @@ class PrimeSieveSum {
   static constexpr std::uint64_t max_limit = 1'000'000'000'000'000;  // 1e15: sqrt(N) < 2^25
   static constexpr std::uint64_t default_segment_bytes = 256 * 1024;    // fits L2 with room
   static constexpr std::uint64_t kPieceBytes = 32 * 1024;               // one L1d: small primes
-  static constexpr std::uint64_t kNumbersPerByte = 30;
+  static constexpr std::uint64_t kNumbersPerByte = sieve::kNumbersPerByte;
   // Blocks further up sieve with more primes (up to the square root of their end): at 1e11 a
   // static split of 2 threads measured imbalance 1.14, cyclic 1.02.
   static constexpr bool later_blocks_cost_more = true;
 
-  // Sum of the primes below `limit`. segment_bytes (a power of two, at least 16) and segments_per_block
-  // (0: chosen from limit) exist for tests that want many small segments and blocks.
-  // Throws std::invalid_argument on a limit above max_limit or a bad geometry.
+  // Sum of the primes in [from, limit). segment_bytes (a power of two, at least 16) and
+  // segments_per_block (0: chosen from limit) exist for tests that want many small segments and blocks.
+  // Throws std::invalid_argument on a limit above max_limit, from > limit or a bad geometry.
   explicit PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes = default_segment_bytes,
-                         std::uint64_t segments_per_block = 0);
+                         std::uint64_t segments_per_block = 0, std::uint64_t from = 0);
 
   [[nodiscard]] std::string name() const { return "sieve"; }
   [[nodiscard]] std::uint64_t limit() const { return limit_; }
-  [[nodiscard]] std::uint64_t work_size() const { return limit_; }
+  [[nodiscard]] std::uint64_t from() const { return from_; }
+  [[nodiscard]] std::uint64_t work_size() const { return limit_ - origin_; }
   [[nodiscard]] std::uint64_t block_size() const { return block_numbers_; }
   [[nodiscard]] std::string work_unit() const { return "numbers"; }
   [[nodiscard]] std::uint64_t segment_numbers() const { return segment_bytes_ * kNumbersPerByte; }
 
-  // Primes in [low, high), any range with high <= limit (not only block boundaries).
-  [[nodiscard]] Partial compute(std::uint64_t low, std::uint64_t high) const;
+  // Primes among work indices [first_index, end_index) (numbers origin + index, clipped to
+  // [from, limit)), any range (not only block boundaries).
+  [[nodiscard]] Partial compute(std::uint64_t first_index, std::uint64_t end_index) const;
   static Partial identity() { return {}; }
   static Partial combine(const Partial& a, const Partial& b) { return {a.sum + b.sum, a.count + b.count}; }
   [[nodiscard]] Value finalize(const Partial& totals) const { return totals; }
@@ -83,19 +95,14 @@ class PrimeSieveSum {
   void describe(nlohmann::json& parameters) const;
 
  private:
-  struct Pattern {
-    std::uint64_t period = 0;        // bytes
-    std::vector<std::uint8_t> bytes;  // period + one chunk, so any chunk's window is contiguous
-  };
 
-  // Writes the pattern primes' sieve into bytes [0, byte_count) of wheel byte first_byte on.
-  void presieve(std::uint8_t* bytes, std::uint64_t first_byte, std::uint64_t byte_count) const;
-
+  std::uint64_t from_;    // the window's first number
+  std::uint64_t origin_;  // the number of work index 0: from_ rounded down to a word
   std::uint64_t limit_;
   std::uint64_t segment_bytes_;
   std::uint64_t block_numbers_;
   std::vector<std::uint32_t> sieving_primes_;  // primes above the pattern primes with p*p < limit
-  std::vector<Pattern> patterns_;
+  sieve::Presieve presieve_;  // the patterns of 7..163
   std::optional<uint128> given_;
 };
 

@@ -1,7 +1,9 @@
 // primes: sums of primes, two workloads.
 //   trial (default): for x = 0, step, 2 step, ... < limit, the sum of the primes below x by
 //                    trial division; tasks of very uneven cost (the load-balancing lesson).
-//   sieve:           the sum and count of the primes below N by a segmented sieve.
+//   sieve:           the sum and count of the primes in [from, N) (from = 0: below N) by a
+//                    segmented sieve.
+//   oracle:          the sum and count of the primes below N by Lucy_Hedgehog's method, one core.
 #include <optional>
 #include <string>
 #include <variant>
@@ -26,10 +28,10 @@ struct PrimesProgram {
            "  --workload trial (default): for every x in [0, limit) stepping by step, the sum of the primes below x\n"
            "    by trial division; the checksum is the sum of those sums. Task cost grows ~x^1.5: compare\n"
            "    --schedule static with dynamic/cyclic (OpenMP) and --distribution block with dynamic/cyclic (MPI).\n"
-           "  --workload sieve: the exact sum (and count) of the primes below N by a segmented sieve of\n"
-           "    Eratosthenes, parallel over fixed segment ranges.\n"
-           "  --workload oracle: the same sum and count by Lucy_Hedgehog's O(N^3/4) method on one core (one\n"
-           "    block): a better algorithm on one core to set against the sieve on P cores.\n"
+           "  --workload sieve: the exact sum (and count) of the primes below N, or in the window [from, N),\n"
+           "    by a segmented sieve of Eratosthenes, parallel over fixed segment ranges.\n"
+           "  --workload oracle: the same sum and count below N by Lucy_Hedgehog's O(N^3/4) method on one core\n"
+           "    (one block): a better algorithm on one core to set against the sieve on P cores.\n"
            "  Sieve and trial results are checked against the oracle (or the published table at N = 10^k).";
   }
 
@@ -39,6 +41,7 @@ struct PrimesProgram {
            "  primes --model openmp --threads 2 --schedule static   # the same tasks, visibly imbalanced\n"
            "  primes --model openmp --threads 2 --schedule dynamic\n"
            "  primes --workload sieve -n 1e10                       # 2220822432581729238\n"
+           "  primes --workload sieve --from 999990000000000 -n 1e15  # a window of 10^10 below 10^15\n"
            "  mpirun -np 2 primes --workload sieve -n 1e11 --baseline none\n"
            "  primes --workload oracle -n 1e12 --model serial       # one core, sublinear";
   }
@@ -52,6 +55,7 @@ struct PrimesProgram {
          fmt::format("trial: distance between task bounds, in [1, 1e9] (default {})", kDefaultStep).c_str())
         ("below,n", parscale::po::value<std::string>(),
          fmt::format("sieve, oracle: sum the primes below N, N in [1, 1e15] (default {})", kDefaultBelow).c_str())
+        ("from", parscale::po::value<std::string>(), "sieve: sum only the primes in [from, N), from in [0, N] (default 0)")
         ("reference", parscale::po::value<std::string>(),
          "compare with this exact sum (trial: checksum) instead of the built-in reference, e.g. a published "
          "value; a decimal integer below 2^128");
@@ -105,8 +109,11 @@ struct PrimesProgram {
   static Problem read_workload(const parscale::po::variables_map& values) {
     const std::string workload = values["workload"].as<std::string>();
     if (workload == "trial") {
-      if (values.count("below") != 0) {
-        throw parscale::UsageError("--below (-n): applies to --workload sieve; trial takes --limit and --step");
+      for (const char* option : {"below", "from"}) {
+        if (values.count(option) != 0) {
+          throw parscale::UsageError(
+              fmt::format("--{}: applies to --workload sieve; trial takes --limit and --step", option));
+        }
       }
       const std::uint64_t limit = count_or_default(values, "limit", kDefaultLimit, 1, parscale::PrimeSumsTrial::max_limit);
       const std::uint64_t step = count_or_default(values, "step", kDefaultStep, 1, parscale::PrimeSumsTrial::max_limit);
@@ -119,11 +126,16 @@ struct PrimesProgram {
               fmt::format("--{}: applies to --workload trial; {} takes -n", option, workload));
         }
       }
-      const std::uint64_t below = count_or_default(values, "below", kDefaultBelow, 1, parscale::PrimeSieveSum::max_limit);
+      const std::uint64_t below =
+          count_or_default(values, "below", kDefaultBelow, 1, parscale::PrimeSieveSum::max_limit);
       if (workload == "oracle") {
+        if (values.count("from") != 0) {
+          throw parscale::UsageError("--from: applies to --workload sieve; the oracle sums the primes below N");
+        }
         return parscale::PrimeSumOracle(below);
       }
-      return parscale::PrimeSieveSum(below);
+      const std::uint64_t from = count_or_default(values, "from", 0, 0, below);
+      return parscale::PrimeSieveSum(below, parscale::PrimeSieveSum::default_segment_bytes, 0, from);
     }
     throw parscale::UsageError(fmt::format("--workload: expected one of trial|sieve|oracle, got '{}'", workload));
   }

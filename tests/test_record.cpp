@@ -153,11 +153,11 @@ TEST(Record, SchemaTwoColumnsAndTheVerdictStatus) {
   record.verdict.reference_source = "none: not checked (--verify never)";
   const auto header = split_csv(csv_header());
   const auto row = split_csv(csv_row(record));
-  const std::vector<std::string> tail(header.end() - 7, header.end());
+  const std::vector<std::string> tail(header.end() - 9, header.end());
   EXPECT_EQ(tail, (std::vector<std::string>{"status", "reference_source", "time_cv", "speedup_low", "speedup_high",
-                                            "efficiency_low", "efficiency_high"}));
-  EXPECT_EQ(row[header.size() - 7], "UNVERIFIED");
-  EXPECT_EQ(row[header.size() - 6], "none: not checked (--verify never)");
+                                            "efficiency_low", "efficiency_high", "nodes", "reduction_s"}));
+  EXPECT_EQ(row[header.size() - 9], "UNVERIFIED");
+  EXPECT_EQ(row[header.size() - 8], "none: not checked (--verify never)");
   EXPECT_EQ(row[0], "2");
   EXPECT_EQ(csv_row_schema_version(csv_row(record)), 2);
   EXPECT_EQ(csv_row_schema_version("1,2026-01-01T00:00:00Z,simpson"), 1);

@@ -1,0 +1,16 @@
+// The sieving primes' source: integer square roots and the odd primes up to a bound by the
+// plain (unsegmented) sieve.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace parscale::sieve {
+
+// floor(sqrt(n)), exact for every 64-bit n the sieve uses.
+std::uint64_t isqrt(std::uint64_t n);
+
+// Odd primes up to `bound` by the plain sieve (bound is at most ~3.2e7 here).
+std::vector<std::uint32_t> odd_primes_up_to(std::uint64_t bound);
+
+}  // namespace parscale::sieve
