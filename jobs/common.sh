@@ -86,6 +86,7 @@ export OMP_PLACES=cores
 export OMP_PROC_BIND=close
 
 failed_points=0
+last_status=0
 
 # to_count 5e8 -> 500000000 (also 2^30, 2.5e8, 1000000): the program parses it (--print-count),
 # so the count syntax lives in one place, src/numbers.cpp.
@@ -143,6 +144,7 @@ run_point() {
       ;;
   esac
   status=$?
+  last_status=$status  # for scripts that act on how the last point ended (checkpointed.sbatch)
   if [ "$status" -ne 0 ]; then
     echo "=== point FAILED with exit status $status: $ranks rank(s) x $threads thread(s)" >&2
     failed_points=$((failed_points + 1))

@@ -226,9 +226,11 @@ TEST(PrimeSieve, WindowsAgreeWithLibprimesieve) {
 }
 
 TEST(PrimeSieve, WindowBlocksGiveTheSameTotalsForEveryThreadCountAndSchedule) {
-  // 16-byte segments, 4 per block: blocks of 1920 numbers from 10^12 - 37 rounded down to a word,
-  // so the first block starts before the window and the sieving primes go through the buckets.
-  const std::uint64_t low = 1'000'000'000'000 - 37;
+  // 16-byte segments, 4 per block: blocks of 1920 numbers from 10^10 - 37 rounded down to a word,
+  // so the first block starts before the window and the sieving primes (up to 10^5, most of them
+  // far larger than a segment) go through the buckets. (At 10^12 each block's set-up for 78498
+  // sieving primes made this test take a minute.)
+  const std::uint64_t low = 10'000'000'000 - 37;
   const PrimeSieveSum window(low + 9 * 1920 + 77, 16, 4, low);
   EXPECT_EQ(window.work_size(), 9 * 1920 + 77 + low % 240);  // work index 0 is low rounded down to a word
   const PrimeTotals expected = primesieve_totals(low, window.limit());
