@@ -19,6 +19,7 @@
 // The queue talks on a communicator of its own, never mixing with collectives.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -44,10 +45,9 @@ struct ChunkPolicy {
   std::uint64_t divisor = 1;  // guided: a grab takes remaining / divisor
 
   [[nodiscard]] std::uint64_t grab(std::uint64_t remaining) const {
-    std::uint64_t count = fixed != 0 ? fixed : remaining / (divisor != 0 ? divisor : 1);
-    count = fixed != 0 ? count : (count > floor ? count : floor);
-    count = count > 0 ? count : 1;
-    return count < remaining ? count : remaining;
+    const std::uint64_t wanted =
+        fixed != 0 ? fixed : std::max(floor, remaining / std::max<std::uint64_t>(divisor, 1));
+    return std::min(std::max<std::uint64_t>(wanted, 1), remaining);
   }
 };
 
