@@ -44,14 +44,23 @@ inline BlockSequence cyclic_share(std::uint64_t blocks, int rank, int ranks, std
   return BlockSequence{r * group, p * group, count, group};
 }
 
-// Blocks per grab of the work queue: small enough to balance, large enough that a
-// request's round trip (hidden behind the current chunk by prefetching) is noise.
-inline std::uint64_t dynamic_chunk(std::uint64_t blocks, int ranks, int threads, std::uint64_t requested) {
+// How the work queue sizes its grabs. An explicit chunk is fixed. The default is guided:
+// each grab takes remaining / (2 x ranks) blocks, never fewer than 1/64 of a worker's even
+// share nor than one block per thread. Rank 0 then serves about 2P(1 + ln(32 x threads))
+// requests per run (O(P), about 9 per rank with one thread) instead of 32 per worker with
+// the old fixed chunk of blocks / (32 x workers), and the last grabs are finer than that
+// chunk, so the balance holds (docs/at-scale.md has both measured).
+inline constexpr std::uint64_t kGuidedSharesPerRank = 2;  // divisor = this x ranks
+inline constexpr std::uint64_t kGuidedFloorPerShare = 64; // floor = even share per worker / this
+
+inline ChunkPolicy dynamic_chunk_policy(std::uint64_t blocks, int ranks, int threads, std::uint64_t requested) {
   if (requested != 0) {
-    return requested;
+    return ChunkPolicy{requested, 1, 1};
   }
-  const std::uint64_t workers = static_cast<std::uint64_t>(ranks) * static_cast<std::uint64_t>(threads);
-  return std::max<std::uint64_t>(static_cast<std::uint64_t>(threads), blocks / (workers * 32));
+  const auto r = static_cast<std::uint64_t>(ranks);
+  const auto t = static_cast<std::uint64_t>(threads);
+  const std::uint64_t floor = std::max<std::uint64_t>(t, blocks / (r * t * kGuidedFloorPerShare));
+  return ChunkPolicy{0, floor, kGuidedSharesPerRank * r};
 }
 
 template <Kernel K>
@@ -85,8 +94,8 @@ RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
       break;
     }
     case Distribution::dynamic: {
-      const std::uint64_t chunk = dynamic_chunk(blocks, team.size(), executor.threads(), plan.dynamic_chunk);
-      auto queue = team.work_queue(blocks, chunk);
+      const ChunkPolicy policy = dynamic_chunk_policy(blocks, team.size(), executor.threads(), plan.dynamic_chunk);
+      auto queue = team.work_queue(blocks, policy);
       while (const auto grab = queue.next()) {
         executor.run(BlockSequence{grab->first, 1, grab->count}, [&queue] { queue.serve(); });
       }

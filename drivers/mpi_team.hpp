@@ -43,7 +43,7 @@ class MpiTeam {
   std::vector<char> receive_bytes(int source);
   // The dynamic distribution's work queue for one run (work_queue.hpp): every rank makes
   // one, rank 0 serves it between its blocks.
-  MpiWorkQueue work_queue(std::uint64_t blocks, std::uint64_t chunk) { return {*this, blocks, chunk}; }
+  MpiWorkQueue work_queue(std::uint64_t blocks, ChunkPolicy policy) { return {*this, blocks, policy}; }
 
   // Ends the whole job: used when one rank fails, so no rank hangs in a collective.
   [[noreturn]] void abort(int exit_code);

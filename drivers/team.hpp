@@ -30,7 +30,7 @@ class LocalTeam {
   std::vector<char> receive_bytes(int /*source*/) {
     throw std::logic_error("a team of one process has no other rank to receive from");
   }
-  LocalWorkQueue work_queue(std::uint64_t blocks, std::uint64_t chunk) { return {blocks, chunk}; }
+  LocalWorkQueue work_queue(std::uint64_t blocks, ChunkPolicy policy) { return {blocks, policy}; }
 };
 
 }  // namespace parscale

@@ -24,7 +24,7 @@ struct MpiWorkQueue::State {
   int request_tag = 0;
   int reply_tag = 0;
   std::uint64_t blocks = 0;
-  std::uint64_t chunk = 1;
+  ChunkPolicy policy;
 
   // Rank 0: the counter, and one reply slot per rank (each rank has at most one request in
   // flight, so its previous reply has arrived before it can ask again).
@@ -45,7 +45,7 @@ struct MpiWorkQueue::State {
   bool drained = false;
 
   BlockChunk take_from_counter() {
-    const std::uint64_t count = next_block < blocks ? std::min(chunk, blocks - next_block) : 0;
+    const std::uint64_t count = next_block < blocks ? policy.grab(blocks - next_block) : 0;
     const BlockChunk grab{next_block, count};
     next_block += count;
     return grab;
@@ -70,7 +70,7 @@ struct MpiWorkQueue::State {
   }
 };
 
-MpiWorkQueue::MpiWorkQueue(MpiTeam& team, std::uint64_t blocks, std::uint64_t chunk)
+MpiWorkQueue::MpiWorkQueue(MpiTeam& team, std::uint64_t blocks, ChunkPolicy policy)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.comm = team.channels_->work_queue;
@@ -82,7 +82,7 @@ MpiWorkQueue::MpiWorkQueue(MpiTeam& team, std::uint64_t blocks, std::uint64_t ch
   s.request_tag = 1 + 2 * parity;
   s.reply_tag = 2 + 2 * parity;
   s.blocks = blocks;
-  s.chunk = std::max<std::uint64_t>(chunk, 1);
+  s.policy = policy;
   if (s.rank == kOwner) {
     s.slots.resize(static_cast<std::size_t>(s.size));
   } else {

@@ -19,6 +19,7 @@
 // The queue talks on a communicator of its own, never mixing with collectives.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,10 +34,27 @@ struct BlockChunk {
   std::uint64_t count = 0;
 };
 
+// How many blocks one grab takes. Fixed (`--distribution dynamic,CHUNK`): always `fixed`.
+// Guided (the default): max(floor, remaining / divisor), so grabs shrink as the counter runs
+// down. With divisor = k x ranks, the grabs number about k·P·(1 + ln(remaining / (k·P·floor)))
+// instead of blocks / chunk: rank 0 serves O(P log) requests rather than a fixed multiple
+// per worker of a small chunk, and the last grabs are still small enough to balance.
+struct ChunkPolicy {
+  std::uint64_t fixed = 0;    // blocks per grab; 0 = guided
+  std::uint64_t floor = 1;    // guided: never fewer blocks than this (but the last grab may be short)
+  std::uint64_t divisor = 1;  // guided: a grab takes remaining / divisor
+
+  [[nodiscard]] std::uint64_t grab(std::uint64_t remaining) const {
+    const std::uint64_t wanted =
+        fixed != 0 ? fixed : std::max(floor, remaining / std::max<std::uint64_t>(divisor, 1));
+    return std::min(std::max<std::uint64_t>(wanted, 1), remaining);
+  }
+};
+
 class MpiWorkQueue {
  public:
   // Collective in spirit (every rank makes one per dynamic run) but does not synchronise.
-  MpiWorkQueue(MpiTeam& team, std::uint64_t blocks, std::uint64_t chunk);
+  MpiWorkQueue(MpiTeam& team, std::uint64_t blocks, ChunkPolicy policy);
   ~MpiWorkQueue();
   MpiWorkQueue(const MpiWorkQueue&) = delete;
   MpiWorkQueue& operator=(const MpiWorkQueue&) = delete;
@@ -59,12 +77,12 @@ class MpiWorkQueue {
 // The same interface for a team of one process.
 class LocalWorkQueue {
  public:
-  LocalWorkQueue(std::uint64_t blocks, std::uint64_t chunk) : blocks_(blocks), chunk_(chunk) {}
+  LocalWorkQueue(std::uint64_t blocks, ChunkPolicy policy) : blocks_(blocks), policy_(policy) {}
   std::optional<BlockChunk> next() {
     if (next_ >= blocks_) {
       return std::nullopt;
     }
-    const std::uint64_t count = blocks_ - next_ < chunk_ ? blocks_ - next_ : chunk_;
+    const std::uint64_t count = policy_.grab(blocks_ - next_);
     const BlockChunk grab{next_, count};
     next_ += count;
     return grab;
@@ -74,7 +92,7 @@ class LocalWorkQueue {
 
  private:
   std::uint64_t blocks_;
-  std::uint64_t chunk_;
+  ChunkPolicy policy_;
   std::uint64_t next_ = 0;
 };
 

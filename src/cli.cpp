@@ -128,7 +128,8 @@ void add_common_options(po::options_description& options) {
        "or cyclic where later blocks cost more: the sieve)")
       ("distribution", po::value<std::string>(),
        "how ranks share blocks: block|cyclic|dynamic[,chunk] (mpi, hybrid; default block, or "
-       "cyclic where later blocks cost more: the sieve)")
+       "cyclic where later blocks cost more: the sieve; dynamic without a chunk grabs shrinking shares, "
+       "with one a fixed chunk of blocks)")
       ("repeat", po::value<std::string>()->default_value("auto"),
        "timed repetitions, 1..1000000, or auto: enough to fill --min-time, at least 3; a pass of 60 s or more "
        "is timed once")

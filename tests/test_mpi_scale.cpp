@@ -5,6 +5,7 @@
 // grow with the number of blocks under a cyclic split.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -86,10 +87,11 @@ struct Received {
   std::uint64_t peak_nodes = 0;
 };
 
-Received reduction_traffic(std::uint64_t blocks, Distribution distribution) {
+Received reduction_traffic(std::uint64_t blocks, Distribution distribution, std::uint64_t dynamic_chunk = 0) {
   ExecutionPlan plan;
   plan.model = Model::mpi;
   plan.distribution = distribution;
+  plan.dynamic_chunk = dynamic_chunk;
   const CheapBlocks kernel{blocks};
   world().barrier();
   testing::receive_counts() = {};
@@ -139,6 +141,40 @@ TEST(MpiScale, RankZeroPeakNodesDoNotGrowWithTheBlocksUnderACyclicSplit) {
     EXPECT_LE(small.peak_nodes, bound);
     EXPECT_LE(large.peak_nodes, bound) << "a cyclic split must not leave one node per block";
   }
+}
+
+// The dynamic distribution's queue lives on rank 0: every request it serves is a receive there,
+// counted by the PMPI wrapper (plus at most ceil(log2 P) reduction messages). The default
+// guided grabs keep the requests O(P) with a small constant, whatever the number of blocks:
+// about 2P(1 + ln 32) grabs plus one "no more" per other rank, where the old fixed chunk of
+// blocks / (32 x workers) made rank 0 serve 32 requests per worker.
+TEST(MpiScale, RankZeroServesFewRequestsUnderTheDynamicDistribution) {
+  const int ranks = world().size();
+  const Received small = reduction_traffic(1 << 16, Distribution::dynamic);
+  const Received large = reduction_traffic(1 << 22, Distribution::dynamic);  // 64x the blocks
+  // The old default, a fixed chunk of blocks / (32 x workers), through --distribution dynamic,CHUNK:
+  // the bound below must tell it apart, or the test could not fail.
+  const std::uint64_t old_chunk = std::max<std::uint64_t>(1, (1 << 16) / (32 * static_cast<std::uint64_t>(ranks)));
+  const Received fixed = reduction_traffic(1 << 16, Distribution::dynamic, old_chunk);
+  if (world().rank() != 0) {
+    return;
+  }
+  const double p = ranks;
+  const auto grab_bound = static_cast<std::uint64_t>(2.0 * p * (std::log(32.0) + 2.0));
+  const auto bound = grab_bound + static_cast<std::uint64_t>(ranks - 1 + rounds(ranks));
+  for (const Received& received : {small, large}) {
+    EXPECT_GE(received.counts.messages, static_cast<std::uint64_t>(ranks - 1));  // every rank asked at least once
+    EXPECT_LE(received.counts.messages, bound) << "rank 0 served too many requests";
+    EXPECT_EQ(received.counts.gathers, 0U);
+  }
+  EXPECT_LE(large.counts.messages, small.counts.messages + static_cast<std::uint64_t>(ranks))
+      << "the requests must not grow with the blocks";
+  EXPECT_GT(fixed.counts.messages, bound) << "the bound does not tell the old fixed chunk apart";
+  std::printf("np %d dynamic: rank 0 received %llu messages (requests + <= %d reduction) for 2^16 blocks, %llu for "
+              "2^22 (bound %llu); the old fixed chunk (%llu blocks): %llu for 2^16\n",
+              ranks, static_cast<unsigned long long>(small.counts.messages), rounds(ranks),
+              static_cast<unsigned long long>(large.counts.messages), static_cast<unsigned long long>(bound),
+              static_cast<unsigned long long>(old_chunk), static_cast<unsigned long long>(fixed.counts.messages));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // to 2^62 blocks and any rank count.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
@@ -145,10 +147,46 @@ TEST(Partition, BlockRangesNearTwoToThe62) {
   EXPECT_EQ(last.end, huge);
 }
 
-TEST(Partition, DynamicChunkIsPositive) {
-  EXPECT_GE(dynamic_chunk(0, 4, 1, 0), 1U);
-  EXPECT_GE(dynamic_chunk(400, 2, 1, 0), 1U);
-  EXPECT_EQ(dynamic_chunk(400, 2, 1, 7), 7U);
+// Every grab sequence covers the blocks once, contiguously, in order.
+std::vector<BlockChunk> all_grabs(std::uint64_t blocks, ChunkPolicy policy) {
+  LocalWorkQueue queue(blocks, policy);
+  std::vector<BlockChunk> grabs;
+  std::uint64_t next = 0;
+  while (const auto grab = queue.next()) {
+    EXPECT_EQ(grab->first, next);
+    EXPECT_GE(grab->count, 1U);
+    next += grab->count;
+    grabs.push_back(*grab);
+  }
+  EXPECT_EQ(next, blocks);
+  return grabs;
+}
+
+TEST(Partition, DynamicExplicitChunkIsFixed) {
+  const auto grabs = all_grabs(400, dynamic_chunk_policy(400, 2, 1, 7));
+  ASSERT_EQ(grabs.size(), 58U);  // 57 x 7 + 1
+  EXPECT_EQ(grabs.front().count, 7U);
+  EXPECT_EQ(grabs.back().count, 1U);
+  EXPECT_TRUE(all_grabs(0, dynamic_chunk_policy(0, 4, 1, 0)).empty());
+}
+
+TEST(Partition, DynamicDefaultGrabsShrinkAndNumberOPLogBlocks) {
+  for (const int ranks : {2, 8, 64, 4096}) {
+    for (const std::uint64_t blocks : {std::uint64_t{1000}, std::uint64_t{1} << 20, std::uint64_t{1} << 40}) {
+      const ChunkPolicy policy = dynamic_chunk_policy(blocks, ranks, 1, 0);
+      const auto grabs = all_grabs(blocks, policy);
+      for (std::size_t i = 1; i < grabs.size(); ++i) {
+        EXPECT_LE(grabs[i].count, grabs[i - 1].count);  // guided: never growing
+      }
+      // Geometric shrinking by (1 - 1/(2P)) down to the floor, then the floor-sized tail.
+      const double d = 2.0 * ranks;
+      const double floor = static_cast<double>(policy.floor);
+      const double bound = d * (std::log(std::max(1.0, static_cast<double>(blocks) / (d * floor))) + 2.0) + 1.0;
+      EXPECT_LE(static_cast<double>(grabs.size()), bound) << ranks << " ranks, " << blocks << " blocks";
+      // The last grab is at most 1/64 of a worker's even share (or one block per thread): it bounds the imbalance.
+      EXPECT_LE(grabs.back().count, std::max<std::uint64_t>(1, blocks / (static_cast<std::uint64_t>(ranks) * 64)));
+    }
+  }
 }
 
 TEST(Partition, SummaryPicksMedianRepetition) {
