@@ -1,5 +1,7 @@
 #include "primes_oracle.hpp"
 
+#include "primes_sieve_base.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -11,17 +13,6 @@
 namespace parscale {
 
 namespace {
-
-std::uint64_t integer_sqrt(std::uint64_t n) {
-  auto root = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(n)));
-  while (root * root > n) {
-    --root;
-  }
-  while ((root + 1) * (root + 1) <= n) {
-    ++root;
-  }
-  return root;
-}
 
 // S(v) for v = 0..r ("small") and for v = n / i, i = 1..r ("large"), r = isqrt(n).
 // Small values are at most r, so their sums (< r^2 / 2 <= 5e14) fit 64 bits; large sums
@@ -40,7 +31,7 @@ PrimeTotals lucy_primes_up_to(std::uint64_t n) {
   if (n < 2) {
     return {};
   }
-  const std::uint64_t r = integer_sqrt(n);
+  const std::uint64_t r = sieve::isqrt(n);
   std::vector<SmallEntry> small_entries(r + 1);
   std::vector<std::uint64_t> large_counts(r + 1);
   std::vector<uint128> large_sums(r + 1);
