@@ -355,11 +355,18 @@ def threads_truth():
         def small_address_space():
             resource.setrlimit(resource.RLIMIT_AS, (2 * 1024 ** 3, 2 * 1024 ** 3))
 
-        before = snapshot(work)
-        code, out, err, _ = run_command([simpson, "--model", "openmp", "--threads", "4", "-n", "2e5", *QUICK,
-                                         "--csv", "t.csv"], work, {"OMP_STACKSIZE": "1G"}, preexec=small_address_space)
-        check_refusal("thread creation fails", code, out, err, "simpson", "could not create 4 threads", before,
-                      snapshot(work), expected_code=3)
+        if "ASAN_OPTIONS" in os.environ:
+            # AddressSanitizer reserves terabytes of shadow address space at start-up, so under an
+            # address-space limit the program dies before main(): this case cannot run there.
+            print("  thread creation fails: SKIPPED under AddressSanitizer (it needs more address space "
+                  "than the limit this case sets); the release stage checks it", flush=True)
+        else:
+            before = snapshot(work)
+            code, out, err, _ = run_command([simpson, "--model", "openmp", "--threads", "4", "-n", "2e5", *QUICK,
+                                             "--csv", "t.csv"], work, {"OMP_STACKSIZE": "1G"},
+                                            preexec=small_address_space)
+            check_refusal("thread creation fails", code, out, err, "simpson", "could not create 4 threads", before,
+                          snapshot(work), expected_code=3)
 
         # OMP_NUM_THREADS read as the runtime reads it.
         for value, accepted in [("1e3", False), ("2,x", False), (" 2 ", True), ("+2", True), ("2,1", True)]:
