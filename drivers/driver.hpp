@@ -117,7 +117,8 @@ RunOnce<K> run_once(const K& kernel, const ExecutionPlan& plan, Team& team) {
       mine.detail.push_back(sample);
     }
   }
-  RankPartials<Partial> combined = reduce_over_ranks(std::move(mine), blocks, &K::combine, team);
+  RankPartials<Partial> combined =
+      reduce_over_ranks(std::move(mine), blocks, &K::combine, team, distribution == Distribution::dynamic);
   result.peak_nodes = combined.peak_nodes;
   if (team.rank() == 0) {
     result.total = assemble_tree(combined.nodes, blocks, &K::combine, K::identity());

@@ -10,6 +10,10 @@ namespace parscale {
 struct MpiChannels {
   MPI_Comm work_queue = MPI_COMM_NULL;  // the dynamic distribution's requests and replies
   MPI_Comm reduction = MPI_COMM_NULL;   // partial trees and statistics travelling up the rank tree
+  // Made at the first reduce_by_node: the ranks of this rank's node, and (on each node's
+  // lowest rank only) the nodes' lowest ranks.
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm node_leaders = MPI_COMM_NULL;
 };
 
 }  // namespace parscale

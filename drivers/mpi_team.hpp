@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "work_queue.hpp"
@@ -41,6 +43,24 @@ class MpiTeam {
   // more pieces beyond (no int count overflows).
   void send_bytes(int destination, const std::vector<char>& bytes);
   std::vector<char> receive_bytes(int source);
+  // Collective. Sends each (destination, bytes) and returns the messages sent to this rank,
+  // in arrival order. Only ranks that have something to say talk: a non-blocking barrier
+  // ends the exchange once every synchronous send has been matched (the NBX pattern), so a
+  // rank receives as many messages as ranks send to it, never one per rank.
+  std::vector<std::vector<char>> exchange_sparse(const std::vector<std::pair<int, std::vector<char>>>& outgoing);
+
+  // What reduce_by_node does with the parts: merge(into, later) folds the part of higher
+  // ranks into that of lower ones (so parts combine in rank order); close_node runs on a
+  // node's lowest rank once every rank of the node is in its part.
+  struct ByNodeSteps {
+    std::function<void(std::vector<char>& into, const std::vector<char>& later)> merge;
+    std::function<void(std::vector<char>& node)> close_node;
+  };
+  // Collective. One part per rank, combined along a binomial tree over the ranks of each node
+  // (ranks that passed the same node_name), then along one over the nodes' lowest ranks to
+  // rank 0, which receives ceil(log2(its node's ranks)) + ceil(log2(nodes)) messages and
+  // returns the result (others return empty). For per-node facts without an O(P) gather.
+  std::vector<char> reduce_by_node(const std::string& node_name, std::vector<char> mine, const ByNodeSteps& steps);
   // The dynamic distribution's work queue for one run (work_queue.hpp): every rank makes
   // one, rank 0 serves it between its blocks.
   MpiWorkQueue work_queue(std::uint64_t blocks, ChunkPolicy policy) { return {*this, blocks, policy}; }

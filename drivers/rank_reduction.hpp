@@ -16,6 +16,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "block_tree.hpp"
@@ -83,13 +84,65 @@ void deserialize_into(const std::vector<char>& bytes, RankPartials<Partial>& int
 
 }  // namespace detail
 
+// The rank whose home slice holds `block`: the slices are the block distribution's
+// (block_share in driver.hpp: the first B % P ranks hold one block more), so under that
+// distribution every node is already home.
+inline int home_rank(std::uint64_t block, std::uint64_t block_count, int ranks) {
+  const auto p = static_cast<std::uint64_t>(ranks);
+  const std::uint64_t base = block_count / p;
+  const std::uint64_t extra = block_count % p;
+  const std::uint64_t in_longer = extra * (base + 1);  // blocks held by the ranks with one more
+  if (block < in_longer) {
+    return static_cast<int>(block / (base + 1));
+  }
+  return static_cast<int>(extra + (block - in_longer) / base);  // base > 0 here: block < block_count
+}
+
+// Sends each node to the rank whose home slice holds its first block (a sparse exchange:
+// a rank talks only to the ranks its nodes belong to). Needed where the blocks a rank
+// computed lie anywhere (the dynamic distribution's grabs): afterwards a rank's nodes cover its
+// own slice, so they merge to O(log B) and the binomial tree below stays O(log B) per
+// message instead of one node per grab of the ranks beneath. Rank 0 hears only from the
+// ranks whose grabs fell in its slice (with guided grabs, the first two or three).
+template <class Partial, class Team>
+void send_nodes_home(std::vector<TreeNode<Partial>>& nodes, std::uint64_t block_count, Team& team) {
+  const int rank = team.rank();
+  std::vector<TreeNode<Partial>> kept;
+  std::vector<std::pair<int, std::vector<char>>> outgoing;  // by destination, in node order
+  for (const auto& node : nodes) {
+    const int home = home_rank(node.first_block, block_count, team.size());
+    if (home == rank) {
+      kept.push_back(node);
+      continue;
+    }
+    if (outgoing.empty() || outgoing.back().first != home) {
+      outgoing.emplace_back(home, std::vector<char>{});
+    }
+    detail::append_values(outgoing.back().second, &node, 1);
+  }
+  for (const auto& bytes : team.exchange_sparse(outgoing)) {
+    const std::size_t count = bytes.size() / sizeof(TreeNode<Partial>);
+    std::size_t offset = 0;
+    const std::size_t old = kept.size();
+    kept.resize(old + count);
+    detail::read_values(bytes, offset, kept.data() + old, count);
+  }
+  nodes = std::move(kept);
+}
+
 // Rank 0 returns everything combined (nodes merged as far as the tree allows; detail, if
-// any, in rank order); every other rank returns empty partials.
+// any, in rank order); every other rank returns empty partials. `scattered`: this rank's
+// blocks may lie anywhere (the dynamic distribution), so nodes go home first.
 template <class Partial, class Combine, class Team>
 RankPartials<Partial> reduce_over_ranks(RankPartials<Partial> mine, std::uint64_t block_count, Combine combine,
-                                        Team& team) {
+                                        Team& team, bool scattered = false) {
   std::uint64_t peak = mine.nodes.size();
-  merge_nodes(mine.nodes, block_count, combine);
+  merge_nodes(mine.nodes, block_count, combine);  // sorted by first block: one message per home
+  if (scattered && team.size() > 1 && block_count != 0) {
+    send_nodes_home(mine.nodes, block_count, team);
+    peak = std::max<std::uint64_t>(peak, mine.nodes.size());
+    merge_nodes(mine.nodes, block_count, combine);
+  }
   const int rank = team.rank();
   const int size = team.size();
   for (int step = 1; step < size; step *= 2) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "work_queue.hpp"
@@ -29,6 +30,12 @@ class LocalTeam {
   }
   std::vector<char> receive_bytes(int /*source*/) {
     throw std::logic_error("a team of one process has no other rank to receive from");
+  }
+  std::vector<std::vector<char>> exchange_sparse(const std::vector<std::pair<int, std::vector<char>>>& outgoing) {
+    if (!outgoing.empty()) {
+      throw std::logic_error("a team of one process has no other rank to send to");
+    }
+    return {};
   }
   LocalWorkQueue work_queue(std::uint64_t blocks, ChunkPolicy policy) { return {blocks, policy}; }
 };

@@ -53,68 +53,6 @@ ResolvedRun resolve_run(const CommonOptions& options, int ranks) {
   return run;
 }
 
-// Each rank's host and CPUs are listed in the JSON context up to this many ranks; above it
-// only per node (host, workers, usable CPUs), which the binding warnings are computed from.
-constexpr std::size_t kRanksListedInContext = 64;
-
-std::vector<std::string> describe_placement(RunRecord& record, const std::vector<std::string>& encoded_placements) {
-  std::vector<std::string> warnings;
-  std::vector<std::string> rank_warnings;  // at most a few are printed: one per rank does not scale
-  std::map<std::string, int> workers_on_host;
-  // The CPUs the ranks on a host may use (the union of their bindings), not the host's
-  // online CPUs: a cpuset (Slurm, taskset, containers) can give a job fewer.
-  std::map<std::string, std::set<int>> usable_cpus_on_host;
-  nlohmann::json ranks = nlohmann::json::array();
-  for (std::size_t rank = 0; rank < encoded_placements.size(); ++rank) {
-    const RankPlacement placement = decode_placement(encoded_placements[rank]);
-    workers_on_host[placement.host] += record.threads;
-    auto& usable = usable_cpus_on_host[placement.host];
-    usable.insert(placement.cpus.begin(), placement.cpus.end());
-    if (placement.cpus.empty()) {  // affinity unknown: assume the whole host
-      for (int cpu = 0; cpu < placement.online_cpus; ++cpu) {
-        usable.insert(cpu);
-      }
-    }
-    if (encoded_placements.size() <= kRanksListedInContext) {
-      ranks.push_back({{"rank", rank}, {"host", placement.host}, {"cpus", cpu_list(placement.cpus)}});
-    }
-    if (record.threads > 1 && static_cast<int>(placement.cpus.size()) < record.threads) {
-      rank_warnings.push_back(fmt::format(
-          "rank {} runs {} threads on {} CPU(s) ({}): threads share cores. Under mpirun use --map-by slot:PE={} or "
-          "--bind-to none; under srun pass --cpus-per-task={}",
-          rank, record.threads, placement.cpus.size(), cpu_list(placement.cpus), record.threads, record.threads,
-          record.threads));
-    }
-  }
-  constexpr std::size_t kRankWarnings = 3;
-  for (std::size_t i = 0; i < rank_warnings.size() && i < kRankWarnings; ++i) {
-    warnings.push_back(rank_warnings[i]);
-  }
-  if (rank_warnings.size() > kRankWarnings) {
-    warnings.push_back(fmt::format("{} more ranks run more threads than they have CPUs (not listed)",
-                                   rank_warnings.size() - kRankWarnings));
-  }
-  for (const auto& [host, workers] : workers_on_host) {
-    const std::size_t usable = usable_cpus_on_host[host].size();
-    if (static_cast<std::size_t>(workers) > usable) {
-      record.oversubscribed = true;
-      warnings.push_back(fmt::format("{} workers share {} CPU(s) on host {}: oversubscribed, so the times do not "
-                                     "measure scaling (the record is marked oversubscribed)",
-                                     workers, usable, host));
-    }
-  }
-  record.context["ranks"] = ranks;  // empty above kRanksListedInContext ranks: see "nodes_detail"
-  record.context["hosts"] = workers_on_host.size();
-  nlohmann::json nodes = nlohmann::json::array();
-  for (const auto& [host, workers] : workers_on_host) {
-    nodes.push_back({{"host", host}, {"workers", workers}, {"cpus", cpu_list({usable_cpus_on_host[host].begin(),
-                                                                                usable_cpus_on_host[host].end()})}});
-  }
-  record.context["nodes_detail"] = nodes;
-  record.nodes = static_cast<int>(workers_on_host.size());
-  return warnings;
-}
-
 int report(const RunRecord& record, const CommonOptions& options, const StandardStreams& streams,
            const char* program) {
   // The result reaches the screen first: a run whose files cannot be written still shows it.

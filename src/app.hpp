@@ -37,6 +37,7 @@
 #include "kernel.hpp"
 #include "mpi_team.hpp"
 #include "output_files.hpp"
+#include "placement.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
 #include "protocol.hpp"
@@ -56,10 +57,6 @@ struct ResolvedRun {
 
 // Picks the model and thread count and rejects options that do not fit the model.
 ResolvedRun resolve_run(const CommonOptions& options, int ranks);
-
-// Fills the placement-dependent fields of a record (oversubscription, per-rank hosts and
-// CPU binding) and returns warnings about the binding, one line each.
-std::vector<std::string> describe_placement(RunRecord& record, const std::vector<std::string>& encoded_placements);
 
 namespace detail {
 
@@ -170,11 +167,14 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   const ProtocolResult<K> measured = measure_interleaved(kernel, plan, team, policy, measure_baseline, sample);
   progress.reset();
   const TimingSummary timing = summarize(measured.seconds);
-  const std::string my_placement = encode(this_rank_placement());
-  std::vector<std::string> placements;
-  for (const auto& part : team.gather_parts(std::vector<char>(my_placement.begin(), my_placement.end()))) {
-    placements.emplace_back(part.begin(), part.end());
-  }
+  // Where the ranks ran, per node, with the threads that ran (known on rank 0, shared first).
+  std::vector<char> threads_ran(sizeof(std::uint32_t));
+  const std::uint32_t most_threads_ran = measured.worker_summary.rank_threads_max();
+  std::memcpy(threads_ran.data(), &most_threads_ran, sizeof most_threads_ran);
+  team.broadcast_bytes(threads_ran);
+  std::uint32_t threads_per_rank = 0;
+  std::memcpy(&threads_per_rank, threads_ran.data(), sizeof threads_per_rank);
+  const PlacementSummary placement = summarize_placement(team, static_cast<int>(threads_per_rank));
 
   RunRecord record;
   if (team.rank() != 0) {
@@ -264,7 +264,7 @@ RunRecord execute(const K& kernel, const ResolvedRun& run, MpiTeam& team, const 
   record.context["mpi_standard"] = MpiTeam::standard_version();
   record.context["mpi_thread_level"] = team.thread_level();
   record.timestamp = record.context["timestamp"].template get<std::string>();
-  for (const auto& warning : describe_placement(record, placements)) {
+  for (const auto& warning : describe_placement(record, placement)) {
     std::fprintf(stderr, "%s: warning: %s\n", program, warning.c_str());
   }
   return record;

@@ -138,25 +138,6 @@ std::string cpu_list(const std::vector<int>& cpus) {
   return text;
 }
 
-std::string encode(const RankPlacement& placement) {
-  std::string text = fmt::format("{} {}", placement.host, placement.online_cpus);
-  for (const int cpu : placement.cpus) {
-    fmt::format_to(std::back_inserter(text), " {}", cpu);
-  }
-  return text;
-}
-
-RankPlacement decode_placement(const std::string& text) {
-  RankPlacement placement;
-  std::istringstream in(text);
-  in >> placement.host >> placement.online_cpus;
-  int cpu = 0;
-  while (in >> cpu) {
-    placement.cpus.push_back(cpu);
-  }
-  return placement;
-}
-
 std::string utc_timestamp() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};

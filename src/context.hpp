@@ -18,8 +18,6 @@ struct RankPlacement {
 RankPlacement this_rank_placement();
 // The node's name: Slurm's (SLURMD_NODENAME) under Slurm, else gethostname().
 std::string node_name();
-std::string encode(const RankPlacement& placement);  // one line, for gathering
-RankPlacement decode_placement(const std::string& text);
 
 // "0-3,6" style list.
 std::string cpu_list(const std::vector<int>& cpus);

@@ -60,4 +60,16 @@ int MPI_Gatherv(const void* send, int send_count, MPI_Datatype send_type, void* 
   return PMPI_Gatherv(send, send_count, send_type, receive, receive_counts, displacements, receive_type, root, comm);
 }
 
+int MPI_Allgather(const void* send, int send_count, MPI_Datatype send_type, void* receive, int receive_count,
+                  MPI_Datatype receive_type, MPI_Comm comm) {
+  ++parscale::testing::receive_counts().gathers;
+  return PMPI_Allgather(send, send_count, send_type, receive, receive_count, receive_type, comm);
+}
+
+int MPI_Allgatherv(const void* send, int send_count, MPI_Datatype send_type, void* receive, const int receive_counts[],
+                   const int displacements[], MPI_Datatype receive_type, MPI_Comm comm) {
+  ++parscale::testing::receive_counts().gathers;
+  return PMPI_Allgatherv(send, send_count, send_type, receive, receive_counts, displacements, receive_type, comm);
+}
+
 }  // extern "C"

@@ -11,7 +11,7 @@ struct ReceiveCounts {
   std::uint64_t messages = 0;  // point-to-point receives posted or completed
   std::uint64_t bytes = 0;     // their payload (posted size for nonblocking receives)
   std::uint64_t largest = 0;   // the largest single message's bytes
-  std::uint64_t gathers = 0;   // MPI_Gather/MPI_Gatherv calls (O(P) at the root)
+  std::uint64_t gathers = 0;   // MPI_(All)Gather(v) calls (O(P) at the root, or everywhere)
 };
 
 ReceiveCounts& receive_counts();

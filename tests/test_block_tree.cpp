@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "block_tree.hpp"
+#include "driver.hpp"
+#include "rank_reduction.hpp"
 
 namespace parscale {
 namespace {
@@ -122,6 +124,30 @@ TEST(BlockTree, MergingRanksNodesInAnyOrderGivesSerialBits) {
         EXPECT_EQ(held[0][0].value, whole) << blocks << " blocks, " << ranks << " ranks, groups of " << group;
         EXPECT_EQ(assemble_tree(held[0], blocks, &skewed, 0.0), whole);
       }
+    }
+  }
+}
+
+// The dynamic distribution sends nodes home before the binomial tree: home_rank must be the
+// exact inverse of the block distribution's shares (including more ranks than blocks and
+// counts near 2^62), or a rank's slice would not merge.
+TEST(BlockTree, HomeRankIsTheBlockDistributionsOwner) {
+  for (const std::uint64_t blocks : {1ULL, 2ULL, 7ULL, 64ULL, 1000ULL, 65537ULL}) {
+    for (const int ranks : {1, 2, 3, 8, 63, 64, 100}) {
+      for (int rank = 0; rank < ranks; ++rank) {
+        const BlockSequence share = block_share(blocks, rank, ranks);
+        for (std::uint64_t i = 0; i < share.count; ++i) {
+          ASSERT_EQ(home_rank(share.first + i, blocks, ranks), rank) << blocks << " blocks, " << ranks << " ranks";
+        }
+      }
+    }
+  }
+  const std::uint64_t huge = (std::uint64_t{1} << 62) + 12345;
+  for (const int ranks : {3, 4096, 1 << 20}) {
+    for (const int rank : {0, 1, ranks / 2, ranks - 1}) {
+      const BlockSequence share = block_share(huge, rank, ranks);
+      EXPECT_EQ(home_rank(share.first, huge, ranks), rank);
+      EXPECT_EQ(home_rank(share.first + share.count - 1, huge, ranks), rank);
     }
   }
 }

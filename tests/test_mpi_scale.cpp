@@ -177,5 +177,25 @@ TEST(MpiScale, RankZeroServesFewRequestsUnderTheDynamicDistribution) {
               static_cast<unsigned long long>(old_chunk), static_cast<unsigned long long>(fixed.counts.messages));
 }
 
+// Under the dynamic distribution a rank's grabs lie anywhere; its tree nodes go home to
+// their block-distribution slice before the binomial tree (send_nodes_home), so what rank 0
+// holds is its own grabs plus O(log B) per round, not one node per grab of the ranks beneath.
+TEST(MpiScale, RankZeroHoldsFewNodesUnderTheDynamicDistribution) {
+  const int ranks = world().size();
+  const Received small = reduction_traffic(1 << 16, Distribution::dynamic);
+  const Received large = reduction_traffic(1 << 22, Distribution::dynamic);
+  if (world().rank() != 0) {
+    return;
+  }
+  // A slice merges to at most 2 log2(B) nodes; one such per round. Without the home step this
+  // failed at both sizes (np 8: 201 and 348 nodes; np 64: 643 and 806); with it, 9 to 18.
+  auto bound = [ranks](int log_blocks) { return static_cast<std::uint64_t>(2 * (log_blocks + 1) * (rounds(ranks) + 1)); };
+  EXPECT_LE(small.peak_nodes, bound(16));
+  EXPECT_LE(large.peak_nodes, bound(22));
+  std::printf("np %d dynamic: rank 0 peak nodes %llu for 2^16 blocks, %llu for 2^22 (bounds %llu, %llu)\n", ranks,
+              static_cast<unsigned long long>(small.peak_nodes), static_cast<unsigned long long>(large.peak_nodes),
+              static_cast<unsigned long long>(bound(16)), static_cast<unsigned long long>(bound(22)));
+}
+
 }  // namespace
 }  // namespace parscale
