@@ -141,6 +141,41 @@ def test_programs(bin_dir, launcher_args, nodes, cores_per_node):
                       f"imbalance {run_record['metrics']['imbalance']:.3f}", flush=True)
 
 
+def test_two_ranks_per_node(bin_dir, launcher_args, nodes, cores_per_node):
+    """The placement summary is reduced per node (src/placement.*): with two ranks on each of two
+    nodes of one machine, the ranks must be grouped by Slurm node name, not by the machine.
+    Open MPI only, over TCP: both nodes' shared-memory segments would have the same names on one
+    machine (vader's file names carry the hostname), which a real cluster never sees."""
+    if "--mpi=pmix" not in launcher_args:
+        print("  two ranks per node: SKIPPED (Open MPI under PMIx only)", flush=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="parscale-cross-pernode-") as work:
+        record = os.path.join(work, "pernode.json")
+        command = (["srun", "--nodes=2", "--ntasks=4", "--ntasks-per-node=2", "--overcommit", "--kill-on-bad-exit=1"]
+                   + launcher_args + [os.path.join(bin_dir, "simpson"), "-n", "2e6", "--distribution", "dynamic",
+                                      "--repeat", "1", "--warmup", "0", "--baseline", "measure", "--quiet",
+                                      "--json", record])
+        code, out, err, seconds = run(command, 120, env=dict(os.environ, OMPI_MCA_btl="self,tcp"))
+        if code != 0 or not os.path.exists(record):
+            expect(False, f"two ranks per node: exit {code}: {(out + err)[-2000:]}")
+            return
+        with open(record, encoding="utf-8") as handle:
+            document = json.load(handle)
+        context = document["context"]
+        decomposition = document["run"]["decomposition"]
+        per_node = {entry["host"]: entry["ranks"] for entry in context.get("nodes_detail") or []}
+        expect(decomposition["nodes"] == 2 and context.get("hosts") == 2, f"two ranks per node: nodes "
+               f"{decomposition['nodes']}, hosts {context.get('hosts')}, expected 2")
+        expect(sorted(per_node.values()) == [2, 2] and set(per_node) <= set(nodes),
+               f"two ranks per node: nodes_detail {context.get('nodes_detail')}")
+        expect(decomposition["oversubscribed"] == (2 * decomposition["threads"] > cores_per_node),
+               f"two ranks per node: oversubscribed={decomposition['oversubscribed']} with 2 ranks on "
+               f"{cores_per_node} core(s) per node")
+        expect(document["run"]["baseline"]["bits_match"], "two ranks per node: not the serial bits")
+        print(f"  two ranks per node: {seconds:.2f} s, nodes_detail {per_node}, oversubscribed "
+              f"{decomposition['oversubscribed']}", flush=True)
+
+
 def job_times(job_id):
     done = subprocess.run(["scontrol", "-o", "show", "job", job_id], capture_output=True, text=True, check=False)
     fields = dict(item.split("=", 1) for item in done.stdout.split() if "=" in item)
@@ -227,6 +262,7 @@ def main():
     launcher_args = shlex.split(args.launcher_args)
     if "programs" in checks:
         test_programs(os.path.abspath(args.bin_dir), launcher_args, nodes, args.cores_per_node)
+        test_two_ranks_per_node(os.path.abspath(args.bin_dir), launcher_args, nodes, args.cores_per_node)
     if "faults" in checks:
         test_fault_on_second_node(os.path.abspath(fault_program), launcher_args)
     if "appends" in checks:
