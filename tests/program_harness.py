@@ -49,9 +49,18 @@ FAILURES = []
 
 
 def expect(condition, message):
-    """Records a failed check and goes on, so one run reports every failure."""
+    """Records a failed check and goes on, so one run reports every failure; returns the condition."""
     if not condition:
         FAILURES.append(message)
+    return condition
+
+
+def finish(name, note=""):
+    """Prints every failed check, then one verdict line; returns the exit status (0 or 1)."""
+    for failure in FAILURES:
+        print("FAIL", failure, flush=True)
+    print(f"{name}: {len(FAILURES)} check(s) FAILED" if FAILURES else f"{name}: all checks passed{note}", flush=True)
+    return 1 if FAILURES else 0
 
 
 def summary_value(stdout, key):

@@ -7,7 +7,7 @@ import os
 import sys
 import tempfile
 
-from program_harness import FAILURES, expect, run, summary_value
+from program_harness import expect, finish, run, summary_value
 
 
 def main():
@@ -67,11 +67,7 @@ def main():
         help_text = run("simpson", ["--help"])
         expect(help_text.returncode == 0 and "Examples" in help_text.stdout and "--intervals" in help_text.stdout,
                "--help lacks options or examples")
-    for failure in FAILURES:
-        print("FAIL", failure)
-    checks = 1
-    print(f"{checks - (1 if FAILURES else 0)} passed, {1 if FAILURES else 0} failed")
-    return 1 if FAILURES else 0
+    return finish("program outputs")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 
-from program_harness import FAILURES, expect, run, summary_value
+from program_harness import expect, finish, run, summary_value
 
 
 def record(json_path):
@@ -74,10 +74,7 @@ def main():
         expect(sampled_baseline["kind"] == "sampled-serial" and 0 < sampled_baseline["sample_share"] < 0.2,
                f"9 workers: baseline {sampled_baseline}")
         expect("ESTIMATE" in (summary_value(sampled.stdout, "baseline") or ""), f"sampled: {sampled.stdout}")
-    for failure in FAILURES:
-        print("FAIL", failure)
-    print("statistics:", "FAILED" if FAILURES else "all checks passed")
-    return 1 if FAILURES else 0
+    return finish("statistics")
 
 
 if __name__ == "__main__":

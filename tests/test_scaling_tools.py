@@ -21,7 +21,7 @@ import tempfile
 
 import pandas as pd
 
-from program_harness import BIN_DIR, run
+from program_harness import BIN_DIR, expect, finish, run
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNER = os.path.join(REPO, "scripts", "scaling_study.py")
@@ -36,14 +36,6 @@ PROGRAM_COLUMNS = ["program", "kernel", "label", "parameters", "work_size", "mod
                    "host", "git_commit"]
 STUDY_COLUMNS = ["study", "scaling", "sweep", "series", "p", "size", "size_per_worker", "point", "baseline_point",
                  "baseline_point_s", "sweep_speedup", "sweep_efficiency", "expected_oversubscribed", "command"]
-
-FAILURES = []
-
-
-def expect(condition, message):
-    if not condition:
-        FAILURES.append(message)
-    return condition
 
 
 def tool(command, timeout=600):
@@ -273,10 +265,7 @@ def main(argv):
             test_runner_and_plots(work, "plots" in parts)
         if "reproduce" in parts:
             test_reproduce(work)
-    for failure in FAILURES:
-        print("FAIL", failure)
-    print(f"scaling tools ({', '.join(parts)}):", "FAILED" if FAILURES else "all checks passed")
-    return 1 if FAILURES else 0
+    return finish(f"scaling tools ({', '.join(parts)})")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 
-from program_harness import FAILURES, expect, run
+from program_harness import expect, finish, run
 
 QUICK = ["--repeat", "1", "--warmup", "0", "--baseline", "none", "--model", "serial"]
 
@@ -57,10 +57,7 @@ def main():
         expect(refused.stderr.count("\n") == 1 and old in refused.stderr and "schema 1" in refused.stderr,
                f"schema-1 CSV: {refused.stderr!r}")
         expect(refused.stdout == "", "schema-1 CSV: the program ran anyway")
-    for failure in FAILURES:
-        print("FAIL", failure)
-    print("verdicts:", "FAILED" if FAILURES else "all checks passed")
-    return 1 if FAILURES else 0
+    return finish("verdicts")
 
 
 if __name__ == "__main__":
