@@ -36,16 +36,16 @@ import csv
 import datetime
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
-import socket
-import subprocess
 import sys
 import time
 
+from study_launch import Launcher, machine_context, slurm_cpus, usable_cpus
 from study_progress import StatusLine, StudyClock, format_duration, run_point
+from study_sweeps import (SIZE_OPTIONS, UsageError, build_points, parse_hybrid, parse_int_list, parse_sweep,
+                          point_size, program_arguments, program_count)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Installed (cmake --install, the .deb), this file is <prefix>/share/parscale/scripts/ and the
@@ -54,138 +54,8 @@ INSTALLED = os.path.basename(os.path.dirname(REPO)) == "share" and os.path.basen
 DEFAULT_BIN_DIR = (os.path.join(os.path.dirname(os.path.dirname(REPO)), "bin") if INSTALLED
                    else os.path.join(REPO, "build", "release"))
 
-# The option that sets each known program's problem size (strong: the size, weak: the size
-# per worker times p). Other programs: --size-option.
-SIZE_OPTIONS = {"simpson": "--intervals", "montecarlo": "--samples"}
-
-MODELS = ("openmp", "mpi", "hybrid")
 STUDY_COLUMNS = ["study", "scaling", "sweep", "series", "p", "size", "size_per_worker", "point", "baseline_point",
                  "baseline_point_s", "sweep_speedup", "sweep_efficiency", "expected_oversubscribed", "command"]
-
-
-class UsageError(Exception):
-    pass
-
-
-def program_count(program_path, text, what):
-    """The positive integer a count (1000000, 1e9, 2^30) stands for, asked of the program itself
-    (--print-count), so the count syntax is parsed in one place: src/numbers.cpp."""
-    try:
-        result = subprocess.run([program_path, "--print-count", text.strip()], capture_output=True, text=True,
-                                timeout=60, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError) as error:
-        raise UsageError(f"{what}: could not ask {program_path} what '{text}' stands for: {error}") from None
-    if result.returncode != 0 or not result.stdout.strip().isdigit():
-        raise UsageError(f"{what}: expected an integer (1000000, 1e9 or 2^30), got '{text}'") from None
-    value = int(result.stdout.strip())
-    if value < 1:
-        raise UsageError(f"{what}: expected a positive integer, got '{text}'")
-    return value
-
-
-def parse_int_list(text, what):
-    values = []
-    for part in text.split(","):
-        part = part.strip()
-        if re.fullmatch(r"\d+-\d+", part):
-            low, high = (int(x) for x in part.split("-"))
-            values.extend(range(low, high + 1))
-        elif part.isdigit():
-            values.append(int(part))
-        else:
-            raise UsageError(f"{what}: expected a list like 1,2,4 or 1-4, got '{text}'")
-    if not values or min(values) < 1:
-        raise UsageError(f"{what}: expected positive integers, got '{text}'")
-    return sorted(set(values))
-
-
-def parse_hybrid(text):
-    pairs = []
-    for part in text.split(","):
-        match = re.fullmatch(r"\s*(\d+)x(\d+)\s*", part)
-        if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
-            raise UsageError(f"--hybrid: expected RANKSxTHREADS pairs like 1x1,2x1,1x2,2x2, got '{text}'")
-        pairs.append((int(match.group(1)), int(match.group(2))))
-    return sorted(set(pairs), key=lambda rt: (rt[1], rt[0]))
-
-
-def parse_sweep(text):
-    """MODEL[:schedule=S][:distribution=D], e.g. openmp:schedule=dynamic,4 or mpi:distribution=dynamic."""
-    parts = text.split(":")
-    model = parts[0]
-    if model not in MODELS:
-        raise UsageError(f"--sweep: model must be one of {'|'.join(MODELS)}, got '{text}'")
-    sweep = {"model": model, "schedule": None, "distribution": None}
-    for part in parts[1:]:
-        key, _, value = part.partition("=")
-        if key not in ("schedule", "distribution") or not value:
-            raise UsageError(f"--sweep: expected schedule=... or distribution=... after the model, got '{text}'")
-        if key == "schedule" and model == "mpi":
-            raise UsageError(f"--sweep: the mpi model has no OpenMP schedule, got '{text}'")
-        if key == "distribution" and model == "openmp":
-            raise UsageError(f"--sweep: the openmp model has no MPI distribution, got '{text}'")
-        sweep[key] = value
-    sweep["name"] = " ".join([model] + [f"{key}={sweep[key]}" for key in ("schedule", "distribution") if sweep[key]])
-    return sweep
-
-
-def slug(text):
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
-
-
-def usable_cpus():
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def slurm_cpus():
-    """CPUs of this Slurm allocation on its nodes, or None."""
-    per_node = os.environ.get("SLURM_CPUS_ON_NODE")
-    nodes = os.environ.get("SLURM_JOB_NUM_NODES") or os.environ.get("SLURM_NNODES") or "1"
-    if per_node and per_node.isdigit() and nodes.isdigit():
-        return int(per_node) * int(nodes)
-    return None
-
-
-def command_output(command, timeout=30):
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        return (result.stdout + result.stderr).strip()
-    except (OSError, subprocess.SubprocessError) as error:
-        return f"unavailable ({error})"
-
-
-class Launcher:
-    """Builds the command that starts a point: plain, under mpirun, or under srun."""
-
-    def __init__(self, kind, mpirun, extra, cores):
-        self.kind = kind
-        self.mpirun = mpirun
-        self.extra = extra
-        self.cores = cores
-        self.open_mpi = kind == "mpirun" and "Open MPI" in command_output(self.mpirun + ["--version"])
-
-    def prefix(self, model, ranks, threads):
-        oversubscribed = ranks * threads > self.cores
-        if self.kind == "srun":
-            # Inside an allocation every point goes through srun, so it runs on the allocated node(s).
-            command = ["srun", f"--ntasks={ranks}", f"--cpus-per-task={threads}"]
-            command += ["--overcommit", "--cpu-bind=none"] if oversubscribed else ["--cpu-bind=cores"]
-            return command + self.extra
-        if model == "openmp":
-            return []
-        command = self.mpirun + ["-np", str(ranks)]
-        if self.open_mpi:
-            if oversubscribed:
-                # Binding more ranks/threads than cores is refused; let the OS share the cores.
-                command += ["--oversubscribe", "--bind-to", "none"]
-            elif model == "hybrid":
-                command += ["--map-by", f"slot:PE={threads}", "--bind-to", "core"]
-            else:
-                command += ["--bind-to", "core"]
-        return command + self.extra
 
 
 RECORD_SCHEMA_VERSION = 2  # src/record.hpp kRecordSchemaVersion
@@ -200,82 +70,6 @@ def read_csv_row(path):
         raise RuntimeError(f"{path}: written by record schema {rows[0].get('schema_version')}, this runner reads "
                            f"schema {RECORD_SCHEMA_VERSION}; use this version's programs (--bin-dir)")
     return rows[0]
-
-
-def machine_context(args, program_path, launcher, argv):
-    git = ["git", "-C", REPO]
-    context = {
-        "command_line": shlex.join([sys.executable] + argv),
-        "cwd": os.getcwd(),
-        "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "host": socket.gethostname(),
-        "uname": " ".join(platform.uname()),
-        "python": sys.version.split()[0],
-        "nproc": command_output(["nproc"]),
-        "usable_cpus": usable_cpus(),
-        "cores_for_oversubscription": launcher.cores,
-        "lscpu": command_output(["lscpu"]),
-        "loadavg_start": open("/proc/loadavg").read().strip() if os.path.exists("/proc/loadavg") else None,
-        "launcher": launcher.kind,
-        "mpirun": shlex.join(launcher.mpirun),
-        "mpirun_version": command_output(launcher.mpirun + ["--version"]),
-        "srun_version": command_output(["srun", "--version"]) if launcher.kind == "srun" else None,
-        "program": program_path,
-        "program_version": command_output([program_path, "--version"]),
-        "compiler": command_output(["c++", "--version"]).splitlines()[0] if shutil.which("c++") else None,
-        "git_commit": command_output(git + ["rev-parse", "HEAD"]),
-        "git_describe": command_output(git + ["describe", "--always", "--dirty"]),
-        "git_status": command_output(git + ["status", "--porcelain"]),
-        "environment": {key: value for key, value in sorted(os.environ.items())
-                        if key.startswith(("OMP_", "GOMP_", "OMPI_", "PMIX_MCA", "SLURM_", "PARSCALE_"))},
-    }
-    return context
-
-
-def build_points(args, sweeps):
-    """Every point, sweep by sweep, the p = 1 point first (it is the sweep's baseline)."""
-    points = []
-    for sweep in sweeps:
-        model = sweep["model"]
-        if model == "openmp":
-            shapes = [(1, t) for t in args.threads]
-        elif model == "mpi":
-            shapes = [(r, 1) for r in args.ranks]
-        else:
-            shapes = args.hybrid or [(r, t) for t in args.threads for r in args.ranks if r * t <= max(args.ranks)]
-        if (1, 1) not in shapes:
-            shapes = [(1, 1)] + list(shapes)
-        shapes = sorted(set(shapes), key=lambda rt: (rt[0] * rt[1], rt[1], rt[0]))
-        for ranks, threads in shapes:
-            workers = ranks * threads
-            series = sweep["name"] if model != "hybrid" else f"{sweep['name']} t={threads}"
-            point_id = slug(f"{sweep['name']}-r{ranks}-t{threads}")
-            points.append({"sweep": sweep, "ranks": ranks, "threads": threads, "p": workers, "series": series,
-                           "id": point_id, "baseline": workers == 1})
-    return points
-
-
-def point_size(args, p):
-    if args.size is None:
-        return None
-    return args.size * p if args.scaling == "weak" else args.size
-
-
-def program_arguments(args, point, size, baseline_text, files):
-    sweep = point["sweep"]
-    arguments = ["--model", sweep["model"], "--repeat", str(args.repeat), "--warmup", str(args.warmup)]
-    if sweep["model"] != "mpi":
-        arguments += ["--threads", str(point["threads"])]
-    if sweep["schedule"]:
-        arguments += ["--schedule", sweep["schedule"]]
-    if sweep["distribution"]:
-        arguments += ["--distribution", sweep["distribution"]]
-    if size is not None:
-        arguments += [args.size_option, str(size)]
-    arguments += args.args
-    arguments += ["--baseline", baseline_text]
-    arguments += ["--label", files["label"], "--csv", files["csv"], "--json", files["json"], "--quiet"]
-    return arguments
 
 
 def write_study_csv(path, rows):
@@ -415,7 +209,7 @@ def main(argv):
                 os.remove(os.path.join(study_dir, name))
     os.makedirs(points_dir, exist_ok=True)
 
-    context = machine_context(args, program_path, launcher, [os.path.abspath(__file__)] + argv)
+    context = machine_context(args, program_path, launcher, [os.path.abspath(__file__)] + argv, REPO)
     write_json(os.path.join(study_dir, "context.json"), context)
     definition = {"study": args.study, "program": args.program_name, "scaling": args.scaling,
                   "sweeps": [sweep["name"] for sweep in args.sweeps], "size": args.size,
