@@ -8,8 +8,16 @@
 namespace parscale {
 
 struct MpiChannels {
-  MPI_Comm work_queue = MPI_COMM_NULL;  // the dynamic distribution's requests and replies
+  // The dynamic distribution's two-level work queue (work_queue.hpp): this rank's group
+  // (its leader is rank 0 there) and the group leaders (world rank 0 is rank 0 there; null on
+  // members). Made and freed by the two functions below.
+  MPI_Comm queue_group = MPI_COMM_NULL;
+  MPI_Comm queue_leaders = MPI_COMM_NULL;
   MPI_Comm reduction = MPI_COMM_NULL;   // partial trees and statistics travelling up the rank tree
 };
+
+// work_queue.cpp: collective over MPI_COMM_WORLD, once at start-up and once at the end.
+void open_work_queue_channels(MpiChannels& channels);
+void close_work_queue_channels(MpiChannels& channels);
 
 }  // namespace parscale
