@@ -196,10 +196,13 @@ std::vector<double> block_fractions(const Received& run, int ranks) {
 // every server receives at most
 //     c (min(P, G) + groups) + ceil(log2 P),   c = k(ln 32 + 2) + 1 ≈ 11.9,
 // whatever the number of blocks: O(G + P/G), where the one-level queue made rank 0 receive
-// about 10 P (642 at np 64) and its old fixed chunk 33 P. A group that computes more than its
-// even part (here: 64 ranks time-share 2 cores, so some groups run while others wait for the
-// CPU) grabs in proportion, so each server's bound is scaled by max(1, groups x its group's
-// fraction of the blocks), read from every worker's block count.
+// about 10 P (642 at np 64) and its old fixed chunk 33 P. Here 64 ranks time-share 2 cores, so
+// some groups run while others wait for the CPU: a group that computes more than its even part
+// grabs in proportion, so each server's bound is scaled by max(1, groups x its group's fraction
+// of the blocks, read from every worker's block count), and the last grabs (the floor, 1/64 of
+// a worker's share: about kP of them, hardly any work) go to whichever groups run at the end,
+// so the bound adds kP for them. Test_partition checks the even bound alone, without the
+// allowances, at up to 4096 ranks of equal speed.
 TEST(MpiScale, RankZeroAndEveryLeaderServeFewRequestsUnderTheDynamicDistribution) {
   const int ranks = world().size();
   const Received small = reduction_traffic(1 << 16, Distribution::dynamic, 0, true);
@@ -232,6 +235,7 @@ TEST(MpiScale, RankZeroAndEveryLeaderServeFewRequestsUnderTheDynamicDistribution
   }
   const double c = 2.0 * (std::log(32.0) + 2.0) + 1.0;
   const double even_bound = c * static_cast<double>(group + groups) + rounds(ranks);
+  const double last_grabs = 2.0 * ranks;  // k P floor-sized grabs at the end of a guided run
   // A group is its leader and the ranks up to the next leader (one host: consecutive ranks).
   auto group_fraction = [&](const std::vector<double>& fractions, std::size_t leader) {
     double sum = fractions[leader];
@@ -252,12 +256,12 @@ TEST(MpiScale, RankZeroAndEveryLeaderServeFewRequestsUnderTheDynamicDistribution
     for (const auto& [received, fractions] :
          {std::pair{server.small, &small_fractions}, std::pair{server.large, &large_fractions}}) {
       const double scale = std::max(1.0, static_cast<double>(groups) * group_fraction(*fractions, leader));
-      EXPECT_LE(static_cast<double>(received), scale * even_bound)
+      EXPECT_LE(static_cast<double>(received), scale * even_bound + last_grabs)
           << "server rank " << server.rank << " received too many requests (its group computed "
           << group_fraction(*fractions, leader) << " of the blocks)";
     }
     const double fixed_scale = std::max(1.0, static_cast<double>(groups) * group_fraction(fixed_fractions, leader));
-    fixed_exceeds = fixed_exceeds || static_cast<double>(server.fixed) > fixed_scale * even_bound;
+    fixed_exceeds = fixed_exceeds || static_cast<double>(server.fixed) > fixed_scale * even_bound + last_grabs;
     std::printf("np %d dynamic: %s %d received %llu messages for 2^16 blocks (its group computed %.3f of them), "
                 "%llu for 2^22 (%.3f), %llu with the old fixed chunk of %llu blocks; even bound %.0f\n",
                 ranks, server.rank == 0 ? "rank" : "leader", server.rank, static_cast<unsigned long long>(server.small),
