@@ -2,8 +2,10 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <array>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "mpi_channels.hpp"
@@ -15,8 +17,9 @@ namespace {
 
 constexpr int kServer = 0;  // rank 0 of each queue communicator serves it
 
-// A reply: first block, count (0 = "no more"), and how many blocks the server had left after
-// handing this chunk out (a leader sizes its members' grabs with it).
+// A reply: first block, count (0 = "no more"), and, in rank 0's replies to leaders, how many
+// blocks it had left after handing this share out (the leader sizes its members' grabs with
+// it; 0 in replies to members, who do not use it).
 using Reply = std::array<std::uint64_t, 3>;
 constexpr int kReplyWords = 3;
 
