@@ -46,18 +46,20 @@ inline BlockSequence cyclic_share(std::uint64_t blocks, int rank, int ranks, std
 
 // How the work queue sizes its grabs. An explicit chunk is fixed. The default is guided:
 // each grab takes remaining / (2 x ranks) blocks, never fewer than 1/64 of a worker's even
-// share nor than one block per thread. Rank 0 then serves about 2P(1 + ln(32 x threads))
-// requests per run (O(P), about 9 per rank with one thread) instead of 32 per worker with
-// the old fixed chunk of blocks / (32 x workers), and the last grabs are finer than that
-// chunk, so the balance holds (docs/at-scale.md has both measured).
+// share nor than one block per thread: about 2P(1 + ln(32 x threads)) grabs per run in all,
+// whatever the number of blocks, and the last grabs are fine enough to balance. A group
+// leader's share is its group's size times a grab (ChunkPolicy::share, guided with the same
+// divisor even for an explicit chunk), so rank 0 serves about 2(1 + ln 32) + 1 requests per
+// leader and per member of its own group, each leader as many per member (work_queue.hpp;
+// docs/at-scale.md has both measured).
 inline constexpr std::uint64_t kGuidedSharesPerRank = 2;  // divisor = this x ranks
 inline constexpr std::uint64_t kGuidedFloorPerShare = 64; // floor = even share per worker / this
 
 inline ChunkPolicy dynamic_chunk_policy(std::uint64_t blocks, int ranks, int threads, std::uint64_t requested) {
-  if (requested != 0) {
-    return ChunkPolicy{requested, 1, 1};
-  }
   const auto r = static_cast<std::uint64_t>(ranks);
+  if (requested != 0) {
+    return ChunkPolicy{requested, 1, kGuidedSharesPerRank * r};
+  }
   const auto t = static_cast<std::uint64_t>(threads);
   const std::uint64_t floor = std::max<std::uint64_t>(t, blocks / (r * t * kGuidedFloorPerShare));
   return ChunkPolicy{0, floor, kGuidedSharesPerRank * r};

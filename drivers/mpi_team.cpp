@@ -24,7 +24,7 @@ MpiTeam::MpiTeam(int& argc, char**& argv) {
   // No one-sided window: the dynamic distribution is a point-to-point queue (work_queue.hpp),
   // so no run depends on the library's one-sided component or the fabric's atomics.
   channels_ = std::make_unique<MpiChannels>();
-  MPI_Comm_dup(MPI_COMM_WORLD, &channels_->work_queue);
+  open_work_queue_channels(*channels_);
   MPI_Comm_dup(MPI_COMM_WORLD, &channels_->reduction);
 }
 
@@ -32,7 +32,7 @@ MpiTeam::~MpiTeam() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (finalized == 0) {
-    MPI_Comm_free(&channels_->work_queue);
+    close_work_queue_channels(*channels_);
     MPI_Comm_free(&channels_->reduction);
     for (MPI_Comm* comm : {&channels_->node, &channels_->node_leaders}) {
       if (*comm != MPI_COMM_NULL) {

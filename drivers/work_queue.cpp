@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "mpi_channels.hpp"
@@ -13,80 +15,241 @@ namespace parscale {
 
 namespace {
 
-constexpr int kOwner = 0;  // the rank that owns the counter
+constexpr int kServer = 0;  // rank 0 of each queue communicator serves it
+
+// A reply: first block, count (0 = "no more"), and, in rank 0's replies to leaders, how many
+// blocks it had left after handing this share out (the leader sizes its members' grabs with
+// it; 0 in replies to members, who do not use it).
+using Reply = std::array<std::uint64_t, 3>;
+constexpr int kReplyWords = 3;
+
+// The serving side of one level on `comm`: its ranks other than rank 0 are the clients, each
+// with at most one request in flight, so one reply slot per client suffices.
+class Server {
+ public:
+  Server(MPI_Comm comm, int request_tag, int reply_tag) : comm_(comm), request_tag_(request_tag), reply_tag_(reply_tag) {
+    int size = 1;
+    MPI_Comm_size(comm_, &size);
+    slots_.resize(static_cast<std::size_t>(size));
+    clients_ = size - 1;
+  }
+  // finish() completes every reply; a run that ends early (an error) ends the job with MPI_Abort.
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  ~Server() = default;
+
+  [[nodiscard]] bool everyone_told() const { return told_no_more_ == clients_; }
+  [[nodiscard]] std::uint64_t served() const { return served_; }
+
+  // The rank of a client whose request has arrived, or -1. Does not receive it.
+  int pending() {
+    if (clients_ == 0) {
+      return -1;
+    }
+    int flag = 0;
+    MPI_Status status;
+    MPI_Iprobe(MPI_ANY_SOURCE, request_tag_, comm_, &flag, &status);
+    return flag != 0 ? status.MPI_SOURCE : -1;
+  }
+  // Receives a request from `client` (any client when MPI_ANY_SOURCE, blocking); returns the
+  // client and its payload.
+  std::pair<int, int> receive(int client) {
+    MPI_Status status;
+    MPI_Recv(&payload_, 1, MPI_INT, client, request_tag_, comm_, &status);
+    return {status.MPI_SOURCE, payload_};
+  }
+  void answer(int client, BlockChunk chunk, std::uint64_t left) {
+    Slot& slot = slots_[static_cast<std::size_t>(client)];
+    MPI_Wait(&slot.send, MPI_STATUS_IGNORE);  // the previous reply to this client has arrived
+    slot.reply = {chunk.first, chunk.count, left};
+    if (chunk.count == 0) {
+      ++told_no_more_;
+    }
+    ++served_;
+    MPI_Isend(slot.reply.data(), kReplyWords, MPI_UINT64_T, client, reply_tag_, comm_, &slot.send);
+  }
+  void complete_replies() {
+    for (auto& slot : slots_) {
+      MPI_Wait(&slot.send, MPI_STATUS_IGNORE);
+    }
+  }
+
+ private:
+  struct Slot {
+    Reply reply{};
+    MPI_Request send = MPI_REQUEST_NULL;
+  };
+  MPI_Comm comm_;
+  int request_tag_;
+  int reply_tag_;
+  int clients_ = 0;
+  int told_no_more_ = 0;
+  std::uint64_t served_ = 0;
+  int payload_ = 0;
+  std::vector<Slot> slots_;
+};
+
+// The asking side of one level on `comm`: one request to rank 0 in flight until told "no more".
+class Client {
+ public:
+  Client(MPI_Comm comm, int request_tag, int reply_tag, int payload)
+      : comm_(comm), request_tag_(request_tag), reply_tag_(reply_tag), payload_(payload) {}
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void ask() {
+    MPI_Wait(&send_, MPI_STATUS_IGNORE);
+    MPI_Irecv(reply_.data(), kReplyWords, MPI_UINT64_T, kServer, reply_tag_, comm_, &receive_);
+    MPI_Isend(&payload_, 1, MPI_INT, kServer, request_tag_, comm_, &send_);
+  }
+  // Whether the reply has arrived (wait = false) or, waiting for it, true.
+  bool arrived(bool wait) {
+    int done = 1;
+    if (wait) {
+      MPI_Wait(&receive_, MPI_STATUS_IGNORE);
+    } else {
+      MPI_Test(&receive_, &done, MPI_STATUS_IGNORE);
+    }
+    return done != 0;
+  }
+  // The arrived reply. On "no more" the request's send is completed, so nothing is left over;
+  // otherwise the next request goes out at once (prefetch: it travels while this chunk is used).
+  Reply take_reply() {
+    const Reply reply = reply_;
+    if (reply[1] == 0) {
+      MPI_Wait(&send_, MPI_STATUS_IGNORE);
+    } else {
+      ask();
+    }
+    return reply;
+  }
+
+ private:
+  MPI_Comm comm_;
+  int request_tag_;
+  int reply_tag_;
+  int payload_;
+  Reply reply_{};
+  MPI_Request send_ = MPI_REQUEST_NULL;
+  MPI_Request receive_ = MPI_REQUEST_NULL;
+};
 
 }  // namespace
 
+// Groups: split the world by shared-memory domain (ranks ordered by world rank), then each
+// domain into runs of kQueueGroupSize consecutive local ranks. The leaders' communicator
+// orders leaders by world rank, so world rank 0 (local rank 0 of its domain) is its rank 0.
+void open_work_queue_channels(MpiChannels& channels) {
+  int world_rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  MPI_Comm domain = MPI_COMM_NULL;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, &domain);
+  int local_rank = 0;
+  MPI_Comm_rank(domain, &local_rank);
+  MPI_Comm_split(domain, local_rank / kQueueGroupSize, local_rank, &channels.queue_group);
+  MPI_Comm_free(&domain);
+  int group_rank = 0;
+  MPI_Comm_rank(channels.queue_group, &group_rank);
+  MPI_Comm_split(MPI_COMM_WORLD, group_rank == kServer ? 0 : MPI_UNDEFINED, world_rank, &channels.queue_leaders);
+}
+
+void close_work_queue_channels(MpiChannels& channels) {
+  MPI_Comm_free(&channels.queue_group);
+  if (channels.queue_leaders != MPI_COMM_NULL) {
+    MPI_Comm_free(&channels.queue_leaders);
+  }
+}
+
+// Rank 0 (world rank 0): the counter, a server for its group's members and one for the leaders.
+// Leader: its share, a client of rank 0 and a server for its members. Member: a client of its leader.
 struct MpiWorkQueue::State {
-  MPI_Comm comm = MPI_COMM_NULL;
-  int rank = 0;
-  int size = 1;
-  int request_tag = 0;
-  int reply_tag = 0;
-  std::uint64_t blocks = 0;
   ChunkPolicy policy;
+  std::optional<Server> members;   // rank 0 and leaders
+  std::optional<Server> leaders;   // rank 0
+  std::optional<Client> refills;   // leaders: shares from rank 0
+  std::optional<Client> grabs;     // members: chunks from the leader
+  BlockRange counter;              // rank 0
+  GroupSource share;               // leaders
+  bool dry = false;                // leaders: rank 0 said "no more"; members: the leader did
 
-  // Rank 0: the counter, and one reply slot per rank (each rank has at most one request in
-  // flight, so its previous reply has arrived before it can ask again).
-  std::uint64_t next_block = 0;
-  int ranks_told_no_more = 0;
-  std::uint64_t served = 0;
-  struct ReplySlot {
-    std::array<std::uint64_t, 2> chunk{};
-    MPI_Request send = MPI_REQUEST_NULL;
-  };
-  std::vector<ReplySlot> slots;
+  [[nodiscard]] bool owns_counter() const { return leaders.has_value(); }
 
-  // Other ranks: the request in flight and the reply it will bring.
-  int request_payload = 0;
-  MPI_Request request_send = MPI_REQUEST_NULL;
-  std::array<std::uint64_t, 2> reply{};
-  MPI_Request reply_receive = MPI_REQUEST_NULL;
-  bool drained = false;
-
-  BlockChunk take_from_counter() {
-    const std::uint64_t count = next_block < blocks ? policy.grab(blocks - next_block) : 0;
-    const BlockChunk grab{next_block, count};
-    next_block += count;
-    return grab;
-  }
-
-  void answer(int requester) {
-    ReplySlot& slot = slots[static_cast<std::size_t>(requester)];
-    MPI_Wait(&slot.send, MPI_STATUS_IGNORE);  // the previous reply to this rank has arrived
-    const BlockChunk grab = take_from_counter();
-    slot.chunk = {grab.first, grab.count};
-    if (grab.count == 0) {
-      ++ranks_told_no_more;
+  // Leaders: makes the share non-empty from an arrived refill, waiting for it if asked to.
+  // False when the share is empty and the refill has not arrived (then nothing can be answered).
+  bool refill(bool wait) {
+    if (!share.empty() || dry) {
+      return true;
     }
-    ++served;
-    MPI_Isend(slot.chunk.data(), 2, MPI_UINT64_T, requester, reply_tag, comm, &slot.send);
+    if (!refills->arrived(wait)) {
+      return false;
+    }
+    const Reply reply = refills->take_reply();
+    dry = reply[1] == 0;
+    share = GroupSource(BlockRange{reply[0], reply[1]}, reply[2]);
+    return true;
   }
 
-  void ask_for_next_chunk() {
-    MPI_Wait(&request_send, MPI_STATUS_IGNORE);
-    MPI_Irecv(reply.data(), 2, MPI_UINT64_T, kOwner, reply_tag, comm, &reply_receive);
-    MPI_Isend(&request_payload, 1, MPI_INT, kOwner, request_tag, comm, &request_send);
+  // A chunk for a worker of this group (a member or the server itself); empty when none is left.
+  BlockChunk take_for_worker() {
+    if (owns_counter()) {
+      return counter.take(policy.grab(counter.remaining()));
+    }
+    return share.empty() ? BlockChunk{} : share.take(policy);
+  }
+
+  // Rank 0: answers every leader's request that has arrived. Each carries its group's size.
+  void serve_leaders() {
+    for (int client = leaders->pending(); client >= 0; client = leaders->pending()) {
+      answer_leader(leaders->receive(client));
+    }
+  }
+  void answer_leader(std::pair<int, int> request) {
+    const std::uint64_t group = static_cast<std::uint64_t>(std::max(request.second, 1));
+    const BlockChunk chunk = counter.take(policy.share(counter.remaining(), group));
+    leaders->answer(request.first, chunk, counter.remaining());
+  }
+  // Rank 0 and leaders: answers every member's request that has arrived and can be answered
+  // without waiting (a leader whose share is empty waits for its refill before answering).
+  void serve_members() {
+    for (int client = members->pending(); client >= 0; client = members->pending()) {
+      if (!owns_counter() && !refill(false)) {
+        return;
+      }
+      answer_member(members->receive(client).first);
+    }
+  }
+  void answer_member(int client) {
+    const BlockChunk chunk = take_for_worker();
+    members->answer(client, chunk, 0);
   }
 };
 
 MpiWorkQueue::MpiWorkQueue(MpiTeam& team, std::uint64_t blocks, ChunkPolicy policy)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
-  s.comm = team.channels_->work_queue;
-  s.rank = team.rank();
-  s.size = team.size();
+  const MpiChannels& channels = *team.channels_;
   // Consecutive runs alternate tags: a rank told "no more" may already ask for the next
-  // run's first chunk while rank 0 still serves this run's last requests.
+  // run's first chunk while its server still serves this run's last requests.
   const int parity = static_cast<int>(team.work_queue_runs_++ % 2);
-  s.request_tag = 1 + 2 * parity;
-  s.reply_tag = 2 + 2 * parity;
-  s.blocks = blocks;
+  const int request_tag = 1 + 2 * parity;
+  const int reply_tag = 2 + 2 * parity;
   s.policy = policy;
-  if (s.rank == kOwner) {
-    s.slots.resize(static_cast<std::size_t>(s.size));
+  int group_rank = 0;
+  int group_size = 1;
+  MPI_Comm_rank(channels.queue_group, &group_rank);
+  MPI_Comm_size(channels.queue_group, &group_size);
+  if (group_rank != kServer) {
+    s.grabs.emplace(channels.queue_group, request_tag, reply_tag, 0);
+    s.grabs->ask();  // the first request is in flight while this rank sets up
+    return;
+  }
+  s.members.emplace(channels.queue_group, request_tag, reply_tag);
+  if (team.rank() == 0) {
+    s.leaders.emplace(channels.queue_leaders, request_tag, reply_tag);
+    s.counter = BlockRange{0, blocks};
   } else {
-    s.ask_for_next_chunk();  // the first request is in flight while this rank sets up
+    s.refills.emplace(channels.queue_leaders, request_tag, reply_tag, group_size);
+    s.refills->ask();
   }
 }
 
@@ -94,57 +257,68 @@ MpiWorkQueue::~MpiWorkQueue() = default;
 
 std::optional<BlockChunk> MpiWorkQueue::next() {
   State& s = *state_;
-  if (s.rank == kOwner) {
-    serve();
-    const BlockChunk grab = s.take_from_counter();
-    return grab.count == 0 ? std::nullopt : std::optional<BlockChunk>(grab);
+  if (s.grabs) {  // a member
+    if (s.dry) {
+      return std::nullopt;
+    }
+    s.grabs->arrived(true);
+    const Reply reply = s.grabs->take_reply();
+    s.dry = reply[1] == 0;
+    return s.dry ? std::nullopt : std::optional<BlockChunk>(BlockChunk{reply[0], reply[1]});
   }
-  if (s.drained) {
-    return std::nullopt;
+  serve();
+  if (!s.owns_counter()) {
+    s.refill(true);
   }
-  MPI_Wait(&s.reply_receive, MPI_STATUS_IGNORE);
-  const BlockChunk grab{s.reply[0], s.reply[1]};
-  if (grab.count == 0) {
-    s.drained = true;
-    MPI_Wait(&s.request_send, MPI_STATUS_IGNORE);
-    return std::nullopt;
-  }
-  s.ask_for_next_chunk();  // prefetch: the next chunk travels while this one is computed
-  return grab;
+  const BlockChunk chunk = s.take_for_worker();
+  return chunk.count == 0 ? std::nullopt : std::optional<BlockChunk>(chunk);
 }
 
 void MpiWorkQueue::serve() {
   State& s = *state_;
-  if (s.rank != kOwner) {
-    return;
+  if (s.leaders) {
+    s.serve_leaders();  // first: a leader's share feeds a whole group
   }
-  for (;;) {
-    int pending = 0;
-    MPI_Status status;
-    MPI_Iprobe(MPI_ANY_SOURCE, s.request_tag, s.comm, &pending, &status);
-    if (pending == 0) {
-      return;
-    }
-    MPI_Recv(&s.request_payload, 1, MPI_INT, status.MPI_SOURCE, s.request_tag, s.comm, MPI_STATUS_IGNORE);
-    s.answer(status.MPI_SOURCE);
+  if (s.members) {
+    s.serve_members();
   }
 }
 
 void MpiWorkQueue::finish() {
   State& s = *state_;
-  if (s.rank != kOwner) {
+  if (!s.members) {
     return;
   }
-  while (s.ranks_told_no_more < s.size - 1) {
-    MPI_Status status;
-    MPI_Recv(&s.request_payload, 1, MPI_INT, MPI_ANY_SOURCE, s.request_tag, s.comm, &status);
-    s.answer(status.MPI_SOURCE);
+  // The source is dry (next() returned nothing), so every answer from here is "no more".
+  if (s.leaders) {
+    // Rank 0 serves two levels: poll both while both have clients to tell, then block on the other.
+    while (!s.leaders->everyone_told() && !s.members->everyone_told()) {
+      const int leader = s.leaders->pending();
+      if (leader >= 0) {
+        s.answer_leader(s.leaders->receive(leader));
+      }
+      const int member = s.members->pending();
+      if (member >= 0) {
+        s.answer_member(s.members->receive(member).first);
+      }
+      if (leader < 0 && member < 0) {
+        std::this_thread::yield();
+      }
+    }
+    while (!s.leaders->everyone_told()) {
+      s.answer_leader(s.leaders->receive(MPI_ANY_SOURCE));
+    }
+    s.leaders->complete_replies();
   }
-  for (auto& slot : s.slots) {
-    MPI_Wait(&slot.send, MPI_STATUS_IGNORE);
+  while (!s.members->everyone_told()) {
+    s.answer_member(s.members->receive(MPI_ANY_SOURCE).first);
   }
+  s.members->complete_replies();
 }
 
-std::uint64_t MpiWorkQueue::requests_served() const { return state_->served; }
+std::uint64_t MpiWorkQueue::requests_served() const {
+  const State& s = *state_;
+  return (s.members ? s.members->served() : 0) + (s.leaders ? s.leaders->served() : 0);
+}
 
 }  // namespace parscale

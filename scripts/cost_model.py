@@ -7,7 +7,10 @@ assumption) for one timed repetition on P ranks of one thread each:
     T(P) = t_block * ceil(B / P) * I          compute: the largest share, times the imbalance
          + ceil(log2 P) * (a + m * b)         the binomial reduction: one message per round
          + R(P) * a                           dynamic only: rank 0 serves R(P) requests
-    R(P) = min(B, 2P (1 + ln 32)) + P - 1     the guided queue's grabs, plus one "no more" per rank
+    R(P) = min(B, c (g + n - 1)) + (g - 1) + (n - 1)    the two-level queue (drivers/work_queue.hpp):
+           c = 2 (1 + ln 32) guided grabs per member of rank 0's group (g = min(P, G) ranks) and
+           shares per other group leader (n = ceil(P / G) groups, G = 16), plus one "no more" each;
+           for P <= G it is the one-level queue's min(B, 2P (1 + ln 32)) + P - 1
 
 t_block = the np-1 record's median time / its blocks; I = the record's imbalance at np 2 (1 at
 np 1); a = the smallest message's one-way time in a ping-pong (tests/mpi_pingpong.cpp) on the
@@ -29,6 +32,7 @@ import sys
 
 MAX_RANKS = 4096
 GUIDED_GRABS_PER_RANK = 2.0 * (1.0 + math.log(32.0))  # drivers/driver.hpp: dynamic_chunk_policy
+QUEUE_GROUP_SIZE = 16  # drivers/work_queue.hpp: kQueueGroupSize
 
 
 def fail(message):
@@ -102,11 +106,22 @@ def mpi_sweeps(points):
     return usable
 
 
+def queue_requests(ranks, blocks):
+    """Requests rank 0 serves in one dynamic run: its own group's grabs and the other leaders' shares
+    (guided, GUIDED_GRABS_PER_RANK each), plus one "no more" to each; every leader serves fewer."""
+    if ranks <= 1:
+        return 0
+    group = min(ranks, QUEUE_GROUP_SIZE)
+    groups = math.ceil(ranks / QUEUE_GROUP_SIZE)
+    clients = group - 1 + groups - 1
+    return min(blocks, GUIDED_GRABS_PER_RANK * (clients + 1)) + clients
+
+
 def project(ranks, blocks, t_block, imbalance, dynamic, transport, message_bytes):
     compute = t_block * math.ceil(blocks / ranks) * (imbalance if ranks > 1 else 1.0)
     rounds = math.ceil(math.log2(ranks)) if ranks > 1 else 0
     reduction = rounds * (transport["latency_s"] + message_bytes * transport["per_byte_s"])
-    requests = (min(blocks, GUIDED_GRABS_PER_RANK * ranks) + ranks - 1) if dynamic and ranks > 1 else 0
+    requests = queue_requests(ranks, blocks) if dynamic else 0
     return compute + reduction + requests * transport["latency_s"]
 
 

@@ -2,7 +2,10 @@
 """The MPI paths a cluster uses, on one host (Open MPI only; exit 77 = skipped elsewhere):
 
 tcp      every program at np 2-4 over Open MPI's TCP transport forced onto loopback (no shared
-         memory), every distribution: the result text is the serial run's, bit for bit.
+         memory), every distribution: the result text is the serial run's, bit for bit; and the
+         dynamic distribution at np 20 (oversubscribed, tiny), where the work queue has two
+         levels (groups of 16 and 4 ranks, drivers/work_queue.hpp): leaders' shares and their
+         members' grabs all over TCP, serial bits again.
 dynamic  the dynamic distribution under the one-sided components that starved the remote rank
          before the point-to-point work queue (--mca osc ucx, --mca osc pt2pt): both ranks get
          a fair share of the tasks. Balance is read from the record's worker lines and JSON;
@@ -53,7 +56,12 @@ def check_tcp():
                 expect(parallel.returncode == 0, f"{name}: exit {parallel.returncode}: {parallel.stderr}")
                 expect(result_text(parallel.stdout) == expected,
                        f"{name}: {result_text(parallel.stdout)} differs from serial {expected}")
-        print(f"{program}: np 2-4 x block/cyclic/dynamic over TCP, serial bits {expected}")
+        name = f"{program} np 20 dynamic (two queue groups) over TCP"
+        parallel = run_with_mca(program, problem, 20, "dynamic")
+        expect(parallel.returncode == 0, f"{name}: exit {parallel.returncode}: {parallel.stderr}")
+        expect(result_text(parallel.stdout) == expected,
+               f"{name}: {result_text(parallel.stdout)} differs from serial {expected}")
+        print(f"{program}: np 2-4 x block/cyclic/dynamic and np 20 dynamic over TCP, serial bits {expected}")
 
 
 def run_with_mca(program, problem, ranks, distribution, mca=TCP, extra=()):

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <queue>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -185,6 +187,103 @@ TEST(Partition, DynamicDefaultGrabsShrinkAndNumberOPLogBlocks) {
       EXPECT_LE(static_cast<double>(grabs.size()), bound) << ranks << " ranks, " << blocks << " blocks";
       // The last grab is at most 1/64 of a worker's even share (or one block per thread): it bounds the imbalance.
       EXPECT_LE(grabs.back().count, std::max<std::uint64_t>(1, blocks / (static_cast<std::uint64_t>(ranks) * 64)));
+    }
+  }
+}
+
+// The two-level queue (work_queue.hpp) without MPI: P workers of equal speed, a block costing
+// one time unit, each worker grabbing again when its chunk is done; groups of kQueueGroupSize
+// consecutive ranks; rank 0's group grabs from the counter, every other group from its
+// leader's share, refilled from the counter when empty. Returns what each server answered.
+struct TwoLevelRun {
+  std::vector<std::uint64_t> answered;  // per group: requests its server answered ("no more" included)
+  std::vector<std::uint64_t> busy;      // per worker: blocks computed
+  std::uint64_t last_grab = 0;          // the largest of the grabs taken once the counter was dry
+};
+
+TwoLevelRun simulate_two_level_queue(std::uint64_t blocks, int ranks, ChunkPolicy policy) {
+  const int groups = (ranks + kQueueGroupSize - 1) / kQueueGroupSize;
+  TwoLevelRun run;
+  run.answered.assign(static_cast<std::size_t>(groups), 0);
+  run.busy.assign(static_cast<std::size_t>(ranks), 0);
+  BlockRange counter{0, blocks};
+  std::vector<GroupSource> shares(static_cast<std::size_t>(groups));
+  std::vector<bool> dry(static_cast<std::size_t>(groups), false);
+  std::vector<BlockChunk> chunks;
+  using Event = std::pair<std::uint64_t, int>;  // (time the worker is free, worker)
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> free_at;
+  for (int worker = 0; worker < ranks; ++worker) {
+    free_at.push({0, worker});
+  }
+  while (!free_at.empty()) {
+    const auto [time, worker] = free_at.top();
+    free_at.pop();
+    const int group = worker / kQueueGroupSize;
+    const auto g = static_cast<std::size_t>(group);
+    const bool leader = worker % kQueueGroupSize == 0;
+    const bool was_dry = counter.remaining() == 0;
+    BlockChunk chunk;
+    if (group == 0) {
+      chunk = counter.take(policy.grab(counter.remaining()));
+    } else {
+      if (shares[g].empty() && !dry[g]) {
+        const auto size = static_cast<std::uint64_t>(std::min(kQueueGroupSize, ranks - group * kQueueGroupSize));
+        const BlockChunk share = counter.take(policy.share(counter.remaining(), size));
+        ++run.answered[0];  // rank 0 answered the leader's refill
+        dry[g] = share.count == 0;
+        shares[g] = GroupSource(BlockRange{share.first, share.count}, counter.remaining());
+      }
+      chunk = shares[g].take(policy);
+    }
+    if (!leader) {
+      ++run.answered[g];  // a member's request, or its "no more"
+    }
+    if (chunk.count == 0) {
+      continue;  // this worker is done
+    }
+    if (was_dry) {
+      run.last_grab = std::max(run.last_grab, chunk.count);
+    }
+    chunks.push_back(chunk);
+    run.busy[static_cast<std::size_t>(worker)] += chunk.count;
+    free_at.push({time + chunk.count, worker});
+  }
+  std::sort(chunks.begin(), chunks.end(), [](const BlockChunk& a, const BlockChunk& b) { return a.first < b.first; });
+  std::uint64_t next = 0;
+  for (const BlockChunk& chunk : chunks) {
+    EXPECT_EQ(chunk.first, next) << "every block handed out exactly once";
+    next = chunk.first + chunk.count;
+  }
+  EXPECT_EQ(next, blocks);
+  return run;
+}
+
+// Each server answers O(G + P/G) requests at every P up to 4096 and every block count up to
+// 2^40 (the same bound test_mpi_scale asserts on the PMPI-counted runs, without the reduction's
+// messages), and the balance holds: the most blocks a worker computed is within 1/16 of the
+// mean, since the last grabs (and shares of a group's size in grabs) are 1/64 of a share.
+TEST(Partition, TwoLevelQueueServesOGPlusPOverGAndBalances) {
+  const double c = 2.0 * (std::log(32.0) + 2.0) + 1.0;
+  for (const int ranks : {2, 17, 64, 100, 1024, 4096}) {
+    for (const std::uint64_t blocks : {std::uint64_t{1} << 20, std::uint64_t{1} << 40}) {
+      const ChunkPolicy policy = dynamic_chunk_policy(blocks, ranks, 1, 0);
+      const TwoLevelRun run = simulate_two_level_queue(blocks, ranks, policy);
+      const auto groups = static_cast<double>(run.answered.size());
+      const double bound = c * (std::min(ranks, kQueueGroupSize) + groups);
+      for (std::size_t group = 0; group < run.answered.size(); ++group) {
+        EXPECT_LE(static_cast<double>(run.answered[group]), bound) << ranks << " ranks, group " << group;
+      }
+      const double mean = static_cast<double>(blocks) / ranks;
+      const auto most = static_cast<double>(*std::max_element(run.busy.begin(), run.busy.end()));
+      EXPECT_LE(most, mean * (1.0 + 1.0 / 16)) << ranks << " ranks, " << blocks << " blocks";
+      EXPECT_LE(run.last_grab, std::max<std::uint64_t>(1, blocks / (static_cast<std::uint64_t>(ranks) * 64)));
+      if (ranks == 4096 && blocks == (std::uint64_t{1} << 40)) {
+        std::printf("4096 ranks, 2^40 blocks: rank 0 answers %llu, the busiest leader %llu (bound %.0f), "
+                    "the busiest worker %.4f x the mean\n",
+                    static_cast<unsigned long long>(run.answered[0]),
+                    static_cast<unsigned long long>(*std::max_element(run.answered.begin() + 1, run.answered.end())),
+                    bound, most / mean);
+      }
     }
   }
 }
