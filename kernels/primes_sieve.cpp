@@ -109,7 +109,7 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   };
   GroupedWheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
   GroupedWheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
-  LargePrimeBuckets large(segments, segment_bytes_);
+  LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1));
   for (auto it = medium_end; it != used_end; ++it) {
     large.file(*it, first_position(*it));
   }

@@ -2,9 +2,12 @@
 // segment it next hits.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -12,21 +15,51 @@
 
 namespace parscale::sieve {
 
-// Large sieving primes (fewer than 8 hits per segment) wait in the bucket of the next segment
-// they hit, so a segment touches only the primes that hit it. Each segment has one list per
-// residue class p mod 30, so the crossing calls are direct: taken in prime order, they
-// mispredicted an indirect call on most hits. Segments are a power of two bytes long, so
-// finding a hit's segment is a shift, not a division per hit.
+// Large sieving primes (fewer than 8 hits per segment) wait in the list of the next segment
+// they hit, so a segment touches only the primes that hit it.
+//   * A list is a chain of fixed-size buckets (4 KB) taken from a pool and returned to it as
+//     soon as the segment is crossed off, so the storage is about one entry per large prime
+//     plus one partly filled bucket per list, whatever the block's length (std::vector lists,
+//     one per segment of the block, grew, reallocated and went back to the kernel: a fifth of
+//     the time at 10^15 went to filing and page faults).
+//   * The lists form a ring indexed by segment modulo a power of two that covers the largest
+//     prime's reach (the largest gap between two of its multiples on the wheel), not the
+//     block's segment count. A prime whose first multiple (its square) lies further ahead
+//     waits in a queue ordered by that multiple until the ring reaches it.
+//   * Each segment has one list per residue class p mod 30, so the crossing calls are direct:
+//     taken in prime order, they mispredicted an indirect call on most hits.
+//   * Segments are a power of two bytes long, so finding a hit's segment is a shift.
 class LargePrimeBuckets {
  public:
-  LargePrimeBuckets(std::uint64_t segments, std::uint64_t segment_bytes)
-      : lists_(segments), position_shift_(3 + static_cast<unsigned>(std::countr_zero(segment_bytes))) {}
+  LargePrimeBuckets(std::uint64_t segments, std::uint64_t segment_bytes, std::uint64_t largest_prime)
+      : segments_(segments), position_shift_(3 + static_cast<unsigned>(std::countr_zero(segment_bytes))) {
+    // A crossing moves at most 6 q + 7 bytes ahead (p = 30 q + r): from a segment's last byte
+    // that is at most reach / segment_bytes + 1 segments on.
+    const std::uint64_t reach = (largest_prime / 30) * 6 + 8;
+    const std::uint64_t slots = std::bit_ceil(std::min<std::uint64_t>(segments, reach / segment_bytes + 2));
+    ring_.resize(slots);
+    slot_mask_ = slots - 1;
+  }
+  LargePrimeBuckets(const LargePrimeBuckets&) = delete;
+  LargePrimeBuckets& operator=(const LargePrimeBuckets&) = delete;
 
-  // Files `prime`, whose first multiple is at `position` from the start of segment 0.
-  void file(std::uint32_t prime, WheelPosition position) { place(kWheelIndex[prime % 30], prime, position, 0); }
+  // Files `prime`, whose first multiple is at `position` from the start of segment 0. Primes
+  // come in increasing order, so those beyond the ring (first multiple p^2) queue in order.
+  void file(std::uint32_t prime, WheelPosition position) {
+    const std::uint64_t target = position >> position_shift_;
+    if (target >= segments_) {
+      return;
+    }
+    if (target > slot_mask_) {
+      waiting_.push_back({prime, position});
+      return;
+    }
+    push(ring_[target][kWheelIndex[prime % 30]], prime, position - (target << position_shift_));
+  }
 
   // Crosses the primes of segment s off its bytes and files each in the next segment it hits.
   void cross_off_segment(std::uint64_t s, std::uint8_t* bytes, std::uint64_t byte_count) {
+    admit_waiting(s);
     [&]<unsigned... R>(std::integer_sequence<unsigned, R...>) {
       (cross_off_residue<R>(s, bytes, byte_count), ...);
     }(std::make_integer_sequence<unsigned, 8>{});
@@ -37,39 +70,98 @@ class LargePrimeBuckets {
     std::uint32_t prime;
     std::uint32_t position;  // WheelPosition within the segment the list belongs to
   };
+  static constexpr std::size_t kBucketHits = 510;  // a bucket with its header: 4 KB
+  struct Bucket {
+    Bucket* next;  // the bucket filled before this one (or the next free one)
+    Hit* end;      // past its last hit, once full or handed over
+    Hit hits[kBucketHits];
+  };
+  static constexpr std::size_t kBucketsPerChunk = 64;
+  // A list: the bucket being filled (its earlier, full buckets chained behind it).
+  struct List {
+    Hit* end = nullptr;
+    Hit* limit = nullptr;
+    Bucket* top = nullptr;
+  };
+  struct Waiting {
+    std::uint32_t prime;
+    WheelPosition position;  // from the start of segment 0
+  };
 
-  void place(unsigned residue, std::uint32_t prime, WheelPosition position, std::uint64_t from) {
-    const std::uint64_t ahead = position >> position_shift_;
-    const std::uint64_t target = from + ahead;
-    if (target < lists_.size()) {
-      std::vector<Hit>& list = lists_[target][residue];
-      if (list.capacity() == 0 && !spare_.empty()) {
-        list.swap(spare_.back());
-        spare_.pop_back();
+  [[gnu::always_inline]] void push(List& list, std::uint32_t prime, std::uint64_t position) {
+    if (list.end == list.limit) [[unlikely]] {
+      add_bucket(list);
+    }
+    *list.end++ = {prime, static_cast<std::uint32_t>(position)};
+  }
+
+  [[gnu::noinline]] void add_bucket(List& list) {
+    if (free_ == nullptr) {
+      chunks_.push_back(std::make_unique<Bucket[]>(kBucketsPerChunk));
+      for (std::size_t i = 0; i < kBucketsPerChunk; ++i) {
+        chunks_.back()[i].next = free_;
+        free_ = &chunks_.back()[i];
       }
-      list.push_back({prime, static_cast<std::uint32_t>(position - (ahead << position_shift_))});
+    }
+    Bucket* bucket = free_;
+    free_ = bucket->next;
+    if (list.top != nullptr) {
+      list.top->end = list.end;
+    }
+    bucket->next = list.top;
+    list.top = bucket;
+    list.end = bucket->hits;
+    list.limit = bucket->hits + kBucketHits;
+  }
+
+  // Moves the queued primes whose first multiple lies within the ring's reach of segment s.
+  void admit_waiting(std::uint64_t s) {
+    for (; waiting_next_ < waiting_.size(); ++waiting_next_) {
+      const Waiting& waiting = waiting_[waiting_next_];
+      const std::uint64_t target = waiting.position >> position_shift_;
+      if (target > s + slot_mask_) {
+        break;
+      }
+      push(ring_[target & slot_mask_][kWheelIndex[waiting.prime % 30]], waiting.prime,
+           waiting.position - (target << position_shift_));
     }
   }
 
   template <unsigned R>
   void cross_off_residue(std::uint64_t s, std::uint8_t* bytes, std::uint64_t byte_count) {
-    std::vector<Hit> hits;
-    hits.swap(lists_[s][R]);
-    // Only the last segment can be short, and nothing follows it: its primes are not filed again.
-    const bool refile = s + 1 < lists_.size();
-    for (const Hit hit : hits) {
-      const WheelPosition next = cross_off_sparse<R>(bytes, byte_count, hit.prime, hit.position);
-      if (refile) {
-        place(R, hit.prime, next, s);
-      }
+    List& slot = ring_[s & slot_mask_][R];
+    Bucket* bucket = slot.top;
+    if (bucket == nullptr) {
+      return;
     }
-    hits.clear();
-    spare_.push_back(std::move(hits));  // its storage serves a later segment's list
+    bucket->end = slot.end;
+    slot = List{};
+    // Only the last segment can be short, and nothing follows it: its primes are not filed again.
+    const bool refile = s + 1 < segments_;
+    while (bucket != nullptr) {
+      for (const Hit* hit = bucket->hits; hit != bucket->end; ++hit) {
+        const std::uint32_t prime = hit->prime;
+        const WheelPosition next = cross_off_sparse<R>(bytes, byte_count, prime, hit->position);
+        const std::uint64_t ahead = next >> position_shift_;
+        if (refile && s + ahead < segments_) {
+          push(ring_[(s + ahead) & slot_mask_][R], prime, next - (ahead << position_shift_));
+        }
+      }
+      Bucket* const done = bucket;
+      bucket = bucket->next;
+      done->next = free_;
+      free_ = done;
+    }
   }
 
-  std::vector<std::array<std::vector<Hit>, 8>> lists_;
-  std::vector<std::vector<Hit>> spare_;  // emptied lists, kept for their storage
+  std::uint64_t segments_;
   unsigned position_shift_;  // a WheelPosition >> this = whole segments ahead
+  std::uint64_t slot_mask_ = 0;
+  std::vector<std::array<List, 8>> ring_;  // [segment & slot_mask_][residue]
+  std::vector<Waiting> waiting_;           // primes whose first multiple is beyond the ring
+  std::size_t waiting_next_ = 0;
+  Bucket* free_ = nullptr;
+  std::vector<std::unique_ptr<Bucket[]>> chunks_;  // the pool's storage
 };
 
 }  // namespace parscale::sieve
