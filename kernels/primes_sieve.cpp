@@ -30,6 +30,9 @@ using sieve::kToCoprime;
 using sieve::kWheelIndex;
 using sieve::LargePrimeBuckets;
 using sieve::make_position;
+using sieve::make_position210;
+using sieve::kToCoprime210;
+using sieve::kWheel210Index;
 using sieve::odd_primes_up_to;
 using sieve::SegmentTotals;
 using sieve::sum_segment;
@@ -110,8 +113,18 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   GroupedWheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
   GroupedWheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
   LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1));
+  // The same on the mod-210 wheel, for the primes that hit a segment at most once.
+  auto first_position210 = [start](std::uint64_t p) {
+    std::uint64_t multiplier = std::max(p, (start + p - 1) / p);
+    multiplier += kToCoprime210[multiplier % 210];
+    return make_position210((p * multiplier - start) / 30, kWheel210Index[multiplier % 210]);
+  };
   for (auto it = medium_end; it != used_end; ++it) {
-    large.file(*it, first_position(*it));
+    if (LargePrimeBuckets::single_hit(*it, segment_bytes_)) {
+      large.file_single(*it, first_position210(*it));
+    } else {
+      large.file(*it, first_position(*it));
+    }
   }
 
   std::vector<std::uint64_t> words(segment_bytes_ / 8);
