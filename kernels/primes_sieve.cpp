@@ -37,10 +37,16 @@ using sieve::odd_primes_up_to;
 using sieve::SegmentTotals;
 using sieve::sum_segment;
 
+std::uint64_t PrimeSieveSum::segment_bytes_for(std::uint64_t limit) {
+  return limit >= 2 && isqrt(limit - 1) > 2 * default_segment_bytes ? large_segment_bytes : default_segment_bytes;
+}
+
 PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, std::uint64_t segments_per_block,
                              std::uint64_t from)
-    : from_(from), origin_(from - from % kNumbersPerWord), limit_(limit), segment_bytes_(segment_bytes),
+    : from_(from), origin_(from - from % kNumbersPerWord), limit_(limit),
+      segment_bytes_(segment_bytes == automatic_segment_bytes ? segment_bytes_for(limit) : segment_bytes),
       block_numbers_(0) {
+  segment_bytes = segment_bytes_;
   if (limit > max_limit) {
     throw std::invalid_argument(fmt::format("the sieve limit must be at most 10^15, got {}", limit));
   }
@@ -113,18 +119,14 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   GroupedWheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
   GroupedWheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
   LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1));
-  // The same on the mod-210 wheel, for the primes that hit a segment at most once.
+  // The same on the mod-210 wheel, for the large primes.
   auto first_position210 = [start](std::uint64_t p) {
     std::uint64_t multiplier = std::max(p, (start + p - 1) / p);
     multiplier += kToCoprime210[multiplier % 210];
     return make_position210((p * multiplier - start) / 30, kWheel210Index[multiplier % 210]);
   };
   for (auto it = medium_end; it != used_end; ++it) {
-    if (LargePrimeBuckets::single_hit(*it, segment_bytes_)) {
-      large.file_single(*it, first_position210(*it));
-    } else {
-      large.file(*it, first_position(*it));
-    }
+    large.file(*it, first_position210(*it));
   }
 
   std::vector<std::uint64_t> words(segment_bytes_ / 8);

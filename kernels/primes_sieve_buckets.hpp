@@ -33,8 +33,8 @@ namespace parscale::sieve {
 class LargePrimeBuckets {
  public:
   LargePrimeBuckets(std::uint64_t segments, std::uint64_t segment_bytes, std::uint64_t largest_prime)
-      : segments_(segments), segment_shift_(static_cast<unsigned>(std::countr_zero(segment_bytes))),
-        position_shift_(3 + segment_shift_) {
+      : segments_(segments), segment_bytes_(segment_bytes),
+        position_shift_(kIndexBits210 + static_cast<unsigned>(std::countr_zero(segment_bytes))) {
     // A crossing moves at most kLargestGap210 q + 10 bytes ahead (p = 30 q + r): from a
     // segment's last byte that is at most reach / segment_bytes + 1 segments on.
     const std::uint64_t reach = (largest_prime / 30) * kLargestGap210 + 16;
@@ -45,15 +45,10 @@ class LargePrimeBuckets {
   LargePrimeBuckets(const LargePrimeBuckets&) = delete;
   LargePrimeBuckets& operator=(const LargePrimeBuckets&) = delete;
 
-  // Whether `prime` moves at least a segment from one crossing to the next on the mod-210
-  // wheel (the smallest gap is 2 q bytes): then each segment crosses it at most once, and
-  // it goes to file_single().
-  static bool single_hit(std::uint64_t prime, std::uint64_t segment_bytes) { return 2 * (prime / 30) >= segment_bytes; }
-
-  // Files `prime` (not single_hit()), whose first multiple is at mod-30 `position` from the
-  // start of segment 0. Primes come in increasing order, so those beyond the ring (first
-  // multiple p^2) queue in order.
-  void file(std::uint32_t prime, WheelPosition position) {
+  // Files `prime`, whose first multiple is at `position` (make_position210) from the start
+  // of segment 0. Primes come in increasing order, so those beyond the ring (first multiple
+  // p^2) queue in order.
+  void file(std::uint32_t prime, std::uint64_t position) {
     const std::uint64_t target = position >> position_shift_;
     if (target >= segments_) {
       return;
@@ -62,37 +57,22 @@ class LargePrimeBuckets {
       waiting_.push_back({prime, position});
       return;
     }
-    push(ring_[target][kWheelIndex[prime % 30]], prime, position - (target << position_shift_));
-  }
-
-  // Files a single_hit() prime, whose first multiple is at mod-210 `position` from the start
-  // of segment 0 (make_position210), in increasing order as file().
-  void file_single(std::uint32_t prime, std::uint64_t position) {
-    const std::uint64_t target = position >> (kIndexBits210 + segment_shift_);
-    if (target >= segments_) {
-      return;
-    }
-    if (target > slot_mask_) {
-      waiting_single_.push_back({prime, position});
-      return;
-    }
-    push(ring_[target][8 + kWheelIndex[prime % 30]], prime / 30,
-         position - (target << (kIndexBits210 + segment_shift_)));
+    file_in(target, prime, position - (target << position_shift_));
   }
 
   // Crosses the primes of segment s off its bytes and files each in the next segment it hits.
   void cross_off_segment(std::uint64_t s, std::uint8_t* bytes, std::uint64_t byte_count) {
     admit_waiting(s);
     [&]<unsigned... R>(std::integer_sequence<unsigned, R...>) {
-      (cross_off_residue<R>(s, bytes, byte_count), ...);
+      (cross_off_several<R>(s, bytes, byte_count), ...);
       (cross_off_single<R>(s, bytes), ...);
     }(std::make_integer_sequence<unsigned, 8>{});
   }
 
  private:
   struct Hit {
-    std::uint32_t prime;     // single_hit() primes: prime / 30
-    std::uint32_t position;  // within the segment the list belongs to (single_hit(): make_position210)
+    std::uint32_t quotient;  // p / 30 (p mod 30 is the list's)
+    std::uint32_t position;  // make_position210 within the segment the list belongs to
   };
   static constexpr std::size_t kBucketHits = 510;  // a bucket with its header: 4 KB
   struct Bucket {
@@ -109,14 +89,25 @@ class LargePrimeBuckets {
   };
   struct Waiting {
     std::uint32_t prime;
-    std::uint64_t position;  // from the start of segment 0 (WheelPosition or make_position210)
+    std::uint64_t position;  // from the start of segment 0
   };
+  // Lists [0, 8) of a slot hold the primes that may hit a segment several times, by residue;
+  // lists [8, 16) those that move at least a segment from one crossing to the next (the
+  // smallest gap on the wheel is 2 q bytes), so each segment crosses them at most once.
+  static constexpr unsigned kSingleLists = 8;
+  [[nodiscard]] bool single_hit(std::uint64_t quotient) const { return 2 * quotient >= segment_bytes_; }
 
-  [[gnu::always_inline]] void push(List& list, std::uint32_t prime, std::uint64_t position) {
+  void file_in(std::uint64_t target, std::uint32_t prime, std::uint64_t position) {
+    const std::uint32_t quotient = prime / 30;
+    push(ring_[target & slot_mask_][(single_hit(quotient) ? kSingleLists : 0) + kWheelIndex[prime % 30]], quotient,
+         position);
+  }
+
+  [[gnu::always_inline]] void push(List& list, std::uint32_t quotient, std::uint64_t position) {
     if (list.end == list.limit) [[unlikely]] {
       add_bucket(list);
     }
-    *list.end++ = {prime, static_cast<std::uint32_t>(position)};
+    *list.end++ = {quotient, static_cast<std::uint32_t>(position)};
   }
 
   [[gnu::noinline]] void add_bucket(List& list) {
@@ -146,96 +137,92 @@ class LargePrimeBuckets {
       if (target > s + slot_mask_) {
         break;
       }
-      push(ring_[target & slot_mask_][kWheelIndex[waiting.prime % 30]], waiting.prime,
-           waiting.position - (target << position_shift_));
-    }
-    const unsigned single_shift = kIndexBits210 + segment_shift_;
-    for (; waiting_single_next_ < waiting_single_.size(); ++waiting_single_next_) {
-      const Waiting& waiting = waiting_single_[waiting_single_next_];
-      const std::uint64_t target = waiting.position >> single_shift;
-      if (target > s + slot_mask_) {
-        break;
-      }
-      push(ring_[target & slot_mask_][8 + kWheelIndex[waiting.prime % 30]], waiting.prime / 30,
-           waiting.position - (target << single_shift));
+      file_in(target, waiting.prime, waiting.position - (target << position_shift_));
     }
   }
 
-  // The single_hit() primes of residue class R in segment s: one crossing each, no loop and
-  // no test of the segment's end (a crossing moves at least a segment; the last, short
-  // segment's bytes up to segment_bytes exist and are not summed).
-  template <unsigned R>
-  void cross_off_single(std::uint64_t s, std::uint8_t* const bytes) {
-    List& slot = ring_[s & slot_mask_][8 + R];
-    Bucket* bucket = slot.top;
-    if (bucket == nullptr) {
-      return;
+  // Takes list `index` of segment s's slot, leaving it empty; nullptr if it holds nothing.
+  Bucket* take(std::uint64_t s, unsigned index) {
+    List& list = ring_[s & slot_mask_][index];
+    Bucket* const bucket = list.top;
+    if (bucket != nullptr) {
+      bucket->end = list.end;
+      list = List{};
     }
-    bucket->end = slot.end;
-    slot = List{};
-    // Copies in registers: the byte stores may alias the members.
-    const unsigned shift = segment_shift_;
-    const std::uint64_t in_segment = (std::uint64_t{1} << shift) - 1;
+    return bucket;
+  }
+
+  // Returns a crossed bucket to the pool and gives the one after it.
+  Bucket* release(Bucket* bucket) {
+    Bucket* const next = bucket->next;
+    bucket->next = free_;
+    free_ = bucket;
+    return next;
+  }
+
+  // Residue class R's primes that may hit segment s several times: cross until past its end.
+  template <unsigned R>
+  void cross_off_several(std::uint64_t s, std::uint8_t* const bytes, const std::uint64_t byte_count) {
+    Bucket* bucket = take(s, R);
+    // Copies in registers: the byte stores may alias the members. Only the last segment can be
+    // short, and nothing follows it: its primes are not filed again.
+    const unsigned shift = position_shift_ - kIndexBits210;
+    const std::uint64_t in_segment = segment_bytes_ - 1;
     const std::uint64_t slot_mask = slot_mask_;
     const std::uint64_t segments_left = segments_ - 1 - s;
-    std::array<List, 16>* const ring = ring_.data();
-    while (bucket != nullptr) {
+    std::array<List, 2 * kSingleLists>* const ring = ring_.data();
+    for (; bucket != nullptr; bucket = release(bucket)) {
       for (const Hit* hit = bucket->hits; hit != bucket->end; ++hit) {
-        const std::uint64_t q = hit->prime;
+        const std::uint64_t q = hit->quotient;
+        std::uint64_t byte = hit->position >> kIndexBits210;
+        unsigned k = hit->position & ((1U << kIndexBits210) - 1);
+        while (byte < byte_count) {
+          const Crossing210 crossing = kCrossing210[R][k];
+          bytes[byte] &= crossing.mask;
+          byte += q * crossing.gap + crossing.step;
+          k = k + 1 == kWheel210Size ? 0 : k + 1;  // not crossing.next: keeps the load off k's chain
+        }
+        const std::uint64_t ahead = byte >> shift;
+        if (ahead - 1 < segments_left) {  // 1 <= ahead <= segments_left
+          push(ring[(s + ahead) & slot_mask][R], static_cast<std::uint32_t>(q), make_position210(byte & in_segment, k));
+        }
+      }
+    }
+  }
+
+  // Residue class R's primes that cross segment s once: no loop and no test of the segment's
+  // end (the last, short segment's bytes up to segment_bytes exist and are not summed).
+  template <unsigned R>
+  void cross_off_single(std::uint64_t s, std::uint8_t* const bytes) {
+    Bucket* bucket = take(s, kSingleLists + R);
+    const unsigned shift = position_shift_ - kIndexBits210;
+    const std::uint64_t in_segment = segment_bytes_ - 1;
+    const std::uint64_t slot_mask = slot_mask_;
+    const std::uint64_t segments_left = segments_ - 1 - s;
+    std::array<List, 2 * kSingleLists>* const ring = ring_.data();
+    for (; bucket != nullptr; bucket = release(bucket)) {
+      for (const Hit* hit = bucket->hits; hit != bucket->end; ++hit) {
+        const std::uint64_t q = hit->quotient;
         const std::uint64_t byte = hit->position >> kIndexBits210;
         const Crossing210 crossing = kCrossing210[R][hit->position & ((1U << kIndexBits210) - 1)];
         bytes[byte] &= crossing.mask;
         const std::uint64_t next = byte + q * crossing.gap + crossing.step;
         const std::uint64_t ahead = next >> shift;
         if (ahead <= segments_left) {
-          push(ring[(s + ahead) & slot_mask][8 + R], static_cast<std::uint32_t>(q),
+          push(ring[(s + ahead) & slot_mask][kSingleLists + R], static_cast<std::uint32_t>(q),
                make_position210(next & in_segment, crossing.next));
         }
       }
-      Bucket* const done = bucket;
-      bucket = bucket->next;
-      done->next = free_;
-      free_ = done;
-    }
-  }
-
-  template <unsigned R>
-  void cross_off_residue(std::uint64_t s, std::uint8_t* bytes, std::uint64_t byte_count) {
-    List& slot = ring_[s & slot_mask_][R];
-    Bucket* bucket = slot.top;
-    if (bucket == nullptr) {
-      return;
-    }
-    bucket->end = slot.end;
-    slot = List{};
-    // Only the last segment can be short, and nothing follows it: its primes are not filed again.
-    const bool refile = s + 1 < segments_;
-    while (bucket != nullptr) {
-      for (const Hit* hit = bucket->hits; hit != bucket->end; ++hit) {
-        const std::uint32_t prime = hit->prime;
-        const WheelPosition next = cross_off_sparse<R>(bytes, byte_count, prime, hit->position);
-        const std::uint64_t ahead = next >> position_shift_;
-        if (refile && s + ahead < segments_) {
-          push(ring_[(s + ahead) & slot_mask_][R], prime, next - (ahead << position_shift_));
-        }
-      }
-      Bucket* const done = bucket;
-      bucket = bucket->next;
-      done->next = free_;
-      free_ = done;
     }
   }
 
   std::uint64_t segments_;
-  unsigned segment_shift_;   // log2 of the segment's bytes
-  unsigned position_shift_;  // a WheelPosition >> this = whole segments ahead
+  std::uint64_t segment_bytes_;
+  unsigned position_shift_;  // a position >> this = whole segments ahead
   std::uint64_t slot_mask_ = 0;
-  // [segment & slot_mask_][residue], then [8 + residue] for the single_hit() primes
-  std::vector<std::array<List, 16>> ring_;
-  std::vector<Waiting> waiting_;  // primes whose first multiple is beyond the ring
+  std::vector<std::array<List, 2 * kSingleLists>> ring_;  // [segment & slot_mask_][list]
+  std::vector<Waiting> waiting_;  // primes whose first multiple is beyond the ring, in order
   std::size_t waiting_next_ = 0;
-  std::vector<Waiting> waiting_single_;
-  std::size_t waiting_single_next_ = 0;
   Bucket* free_ = nullptr;
   std::vector<std::unique_ptr<Bucket[]>> chunks_;  // the pool's storage
 };

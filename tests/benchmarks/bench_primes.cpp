@@ -84,7 +84,7 @@ void BM_SieveVsPrimesieveCount(benchmark::State& state) {
   std::uint64_t primesieve_count = 0;
   auto time_sieve = [&] {
     const auto begin = std::chrono::steady_clock::now();
-    const PrimeSieveSum kernel(below, PrimeSieveSum::default_segment_bytes, 0, from);
+    const PrimeSieveSum kernel(below, PrimeSieveSum::automatic_segment_bytes, 0, from);
     totals = run_once(kernel, plan, alone).total;
     benchmark::DoNotOptimize(totals);
     sieve_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
