@@ -45,7 +45,7 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
                              std::uint64_t from)
     : from_(from), origin_(from - from % kNumbersPerWord), limit_(limit),
       segment_bytes_(segment_bytes == automatic_segment_bytes ? segment_bytes_for(limit) : segment_bytes),
-      block_numbers_(0) {
+      piece_bytes_(sieve::l1_data_bytes(default_piece_bytes)), block_numbers_(0) {
   segment_bytes = segment_bytes_;
   if (limit > max_limit) {
     throw std::invalid_argument(fmt::format("the sieve limit must be at most 10^15, got {}", limit));
@@ -102,7 +102,7 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   // 64 hits, not 8: a prime visited per piece pays its call, its offsets and its partial
   // first and last rounds once per piece; with few hits that costs more than crossing the
   // whole segment from L2.
-  const std::uint64_t piece_bytes = std::min(segment_bytes_, kPieceBytes);
+  const std::uint64_t piece_bytes = std::min(segment_bytes_, piece_bytes_);
   const auto root = static_cast<std::uint32_t>(isqrt(high - 1));
   const auto used_end = std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), root);
   const auto medium_end = std::upper_bound(sieving_primes_.begin(), used_end, segment_bytes_);
