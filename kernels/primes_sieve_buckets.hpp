@@ -28,7 +28,10 @@ namespace parscale::sieve {
 //     block's segment count. A prime whose first multiple (its square) lies further ahead
 //     waits in a queue ordered by that multiple until the ring reaches it.
 //   * Each segment has one list per residue class p mod 30, so the crossing calls are direct:
-//     taken in prime order, they mispredicted an indirect call on most hits.
+//     taken in prime order, they mispredicted an indirect call on most hits; and per class
+//     (see kSingleLists): primes that move a segment or more per crossing cross once per
+//     visit with no loop.
+//   * The multipliers skip the multiples of 7 too (mod-210 wheel, primes_sieve_wheel210.hpp).
 //   * Segments are a power of two bytes long, so finding a hit's segment is a shift.
 class LargePrimeBuckets {
  public:
