@@ -11,7 +11,7 @@
 //   * multiples of 7..163 are removed by ANDing precomputed periodic byte patterns
 //     (primes_sieve_presieve.*);
 //   * small primes (64+ hits per L1-sized piece) cross off piece by piece while it is in L1;
-//     medium primes (at least 8 hits per segment) cross off over the whole L2-sized segment.
+//     medium primes (about one hit per segment or more) cross off over the whole L2-sized segment.
 //     Both go round by round: the 8 multiples p*(30 j + w) of a round span p bytes at offsets
 //     and bits fixed by p mod 30, so each residue class has its own unrolled loop with
 //     compile-time masks and one read-modify-write per crossing (primes_sieve_wheel.hpp,

@@ -1,4 +1,4 @@
-// Large sieving primes (fewer than 8 hits per segment) and the buckets that hold each until the
+// Large sieving primes (about one hit per segment or fewer) and the buckets that hold each until the
 // segment it next hits.
 #pragma once
 
@@ -16,7 +16,7 @@
 
 namespace parscale::sieve {
 
-// Large sieving primes (fewer than 8 hits per segment) wait in the list of the next segment
+// Large sieving primes (p > 8 x segment bytes: about one hit per segment or fewer) wait in the list of the next segment
 // they hit, so a segment touches only the primes that hit it.
 //   * A list is a chain of fixed-size buckets (4 KB) taken from a pool and returned to it as
 //     soon as the segment is crossed off, so the storage is about one entry per large prime
