@@ -96,21 +96,23 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   const std::uint64_t end = high + (kNumbersPerWord - high % kNumbersPerWord) % kNumbersPerWord;
   const std::uint64_t segments = (end - start + segment_span - 1) / segment_span;
 
-  // Sieving primes with p*p < high, split into small (at least 64 hits per L1-sized piece
+  // Sieving primes with p*p < high, split into small (at least 32 hits per L1-sized piece
   // of a segment: crossed piece by piece while the piece is in L1), medium (p <= 8 x segment
   // bytes, about one hit per segment or more: crossed over the whole segment from L2) and
   // large (buckets: fewer hits). Medium reached only 8 hits per segment before; crossing the
   // primes with 1-8 hits in the grouped loop instead of the buckets measured (serial user
   // times, 3 interleaved runs each, shared host, medians) [1e12, 1e12 + 1e10) 2.10 -> 1.94 s,
   // [1e15 - 1e10, 1e15) 3.99 -> 3.74 s (4 x: 1.98 / 3.75 s, 16 x: 2.03 / 3.93 s). Small stops at
-  // 64 hits, not 8: a prime visited per piece pays its call, its offsets and its partial
+  // 32 hits, not 8: a prime visited per piece pays its call, its offsets and its partial
   // first and last rounds once per piece; with few hits that costs more than crossing the
-  // whole segment from L2.
+  // whole segment from L2. (Serial user times, 6 + 6 interleaved runs, shared host, medians,
+  // 64 -> 32 hits: [9e10, 1e11) 1.755 -> 1.685 s, below 1e10 1.21 -> 1.19 s; 16 hits or 128
+  // were slower.)
   const std::uint64_t piece_bytes = std::min(segment_bytes_, piece_bytes_);
   const auto root = static_cast<std::uint32_t>(isqrt(high - 1));
   const auto used_end = std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), root);
   const auto medium_end = std::upper_bound(sieving_primes_.begin(), used_end, 8 * segment_bytes_);
-  const auto small_end = std::upper_bound(sieving_primes_.begin(), medium_end, piece_bytes / 8);
+  const auto small_end = std::upper_bound(sieving_primes_.begin(), medium_end, piece_bytes / 4);
   const auto medium_count = static_cast<std::size_t>(medium_end - sieving_primes_.begin());
   const auto small_count = static_cast<std::size_t>(small_end - sieving_primes_.begin());
 

@@ -10,7 +10,7 @@
 // byte covers 30 numbers (odd-only covers 16):
 //   * multiples of 7..163 are removed by ANDing precomputed periodic byte patterns
 //     (primes_sieve_presieve.*);
-//   * small primes (64+ hits per L1-sized piece) cross off piece by piece while it is in L1;
+//   * small primes (32+ hits per L1-sized piece) cross off piece by piece while it is in L1;
 //     medium primes (about one hit per segment or more) cross off over the whole L2-sized segment.
 //     Both go round by round: the 8 multiples p*(30 j + w) of a round span p bytes at offsets
 //     and bits fixed by p mod 30, so each residue class has its own unrolled loop with

@@ -83,7 +83,7 @@ TEST(PrimeSieve, RandomLimitsAndRangesAgreeWithTheOracle) {
     // Small segments make many segments, blocks and large (bucketed) sieving primes. With
     // sqrt(N) <= 447 and sieving primes from 167: 16 bytes put all of them in buckets (medium
     // is p <= 8 x segment bytes), 64 bytes makes them all medium, 2048 bytes splits them into
-    // small (p <= 2048 / 8) and medium; the default segment makes them all small.
+    // small (p <= 2048 / 4) and medium; the default segment makes them all small.
     for (const std::uint64_t segment_bytes : std::initializer_list<std::uint64_t>{
              16, 64, 256, 2048, PrimeSieveSum::default_segment_bytes}) {
       const PrimeSieveSum sieve(n, segment_bytes);
