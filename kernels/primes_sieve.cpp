@@ -30,14 +30,23 @@ using sieve::kToCoprime;
 using sieve::kWheelIndex;
 using sieve::LargePrimeBuckets;
 using sieve::make_position;
+using sieve::make_position210;
+using sieve::kToCoprime210;
+using sieve::kWheel210Index;
 using sieve::odd_primes_up_to;
 using sieve::SegmentTotals;
 using sieve::sum_segment;
 
+std::uint64_t PrimeSieveSum::segment_bytes_for(std::uint64_t limit) {
+  return limit >= 2 && isqrt(limit - 1) > 2 * default_segment_bytes ? large_segment_bytes : default_segment_bytes;
+}
+
 PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, std::uint64_t segments_per_block,
                              std::uint64_t from)
-    : from_(from), origin_(from - from % kNumbersPerWord), limit_(limit), segment_bytes_(segment_bytes),
-      block_numbers_(0) {
+    : from_(from), origin_(from - from % kNumbersPerWord), limit_(limit),
+      segment_bytes_(segment_bytes == automatic_segment_bytes ? segment_bytes_for(limit) : segment_bytes),
+      piece_bytes_(sieve::l1_data_bytes(default_piece_bytes)), block_numbers_(0) {
+  segment_bytes = segment_bytes_;
   if (limit > max_limit) {
     throw std::invalid_argument(fmt::format("the sieve limit must be at most 10^15, got {}", limit));
   }
@@ -87,17 +96,23 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   const std::uint64_t end = high + (kNumbersPerWord - high % kNumbersPerWord) % kNumbersPerWord;
   const std::uint64_t segments = (end - start + segment_span - 1) / segment_span;
 
-  // Sieving primes with p*p < high, split into small (at least 64 hits per L1-sized piece
-  // of a segment: crossed piece by piece while the piece is in L1), medium (at least 8 hits
-  // per segment: crossed over the whole segment from L2) and large (buckets). Small stops at
-  // 64 hits, not 8: a prime visited per piece pays its call, its offsets and its partial
+  // Sieving primes with p*p < high, split into small (at least 32 hits per L1-sized piece
+  // of a segment: crossed piece by piece while the piece is in L1), medium (p <= 8 x segment
+  // bytes, about one hit per segment or more: crossed over the whole segment from L2) and
+  // large (buckets: fewer hits). Medium reached only 8 hits per segment before; crossing the
+  // primes with 1-8 hits in the grouped loop instead of the buckets measured (serial user
+  // times, 3 interleaved runs each, shared host, medians) [1e12, 1e12 + 1e10) 2.10 -> 1.94 s,
+  // [1e15 - 1e10, 1e15) 3.99 -> 3.74 s (4 x: 1.98 / 3.75 s, 16 x: 2.03 / 3.93 s). Small stops at
+  // 32 hits, not 8: a prime visited per piece pays its call, its offsets and its partial
   // first and last rounds once per piece; with few hits that costs more than crossing the
-  // whole segment from L2.
-  const std::uint64_t piece_bytes = std::min(segment_bytes_, kPieceBytes);
+  // whole segment from L2. (Serial user times, 6 + 6 interleaved runs, shared host, medians,
+  // 64 -> 32 hits: [9e10, 1e11) 1.755 -> 1.685 s, below 1e10 1.21 -> 1.19 s; 16 hits or 128
+  // were slower.)
+  const std::uint64_t piece_bytes = std::min(segment_bytes_, piece_bytes_);
   const auto root = static_cast<std::uint32_t>(isqrt(high - 1));
   const auto used_end = std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), root);
-  const auto medium_end = std::upper_bound(sieving_primes_.begin(), used_end, segment_bytes_);
-  const auto small_end = std::upper_bound(sieving_primes_.begin(), medium_end, piece_bytes / 8);
+  const auto medium_end = std::upper_bound(sieving_primes_.begin(), used_end, 8 * segment_bytes_);
+  const auto small_end = std::upper_bound(sieving_primes_.begin(), medium_end, piece_bytes / 4);
   const auto medium_count = static_cast<std::size_t>(medium_end - sieving_primes_.begin());
   const auto small_count = static_cast<std::size_t>(small_end - sieving_primes_.begin());
 
@@ -109,9 +124,15 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   };
   GroupedWheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
   GroupedWheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
-  LargePrimeBuckets large(segments, segment_bytes_);
+  LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1));
+  // The same on the mod-210 wheel, for the large primes.
+  auto first_position210 = [start](std::uint64_t p) {
+    std::uint64_t multiplier = std::max(p, (start + p - 1) / p);
+    multiplier += kToCoprime210[multiplier % 210];
+    return make_position210((p * multiplier - start) / 30, kWheel210Index[multiplier % 210]);
+  };
   for (auto it = medium_end; it != used_end; ++it) {
-    large.file(*it, first_position(*it));
+    large.file(*it, first_position210(*it));
   }
 
   std::vector<std::uint64_t> words(segment_bytes_ / 8);

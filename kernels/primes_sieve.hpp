@@ -10,14 +10,15 @@
 // byte covers 30 numbers (odd-only covers 16):
 //   * multiples of 7..163 are removed by ANDing precomputed periodic byte patterns
 //     (primes_sieve_presieve.*);
-//   * small primes (64+ hits per L1-sized piece) cross off piece by piece while it is in L1;
-//     medium primes (at least 8 hits per segment) cross off over the whole L2-sized segment.
+//   * small primes (32+ hits per L1-sized piece) cross off piece by piece while it is in L1;
+//     medium primes (about one hit per segment or more) cross off over the whole L2-sized segment.
 //     Both go round by round: the 8 multiples p*(30 j + w) of a round span p bytes at offsets
 //     and bits fixed by p mod 30, so each residue class has its own unrolled loop with
 //     compile-time masks and one read-modify-write per crossing (primes_sieve_wheel.hpp,
 //     primes_sieve_wheel_primes.hpp);
-//   * large primes (fewer hits per segment) wait in per-segment buckets, so a segment only
-//     touches the primes that actually hit it (primes_sieve_buckets.hpp);
+//   * large primes (fewer hits per segment) wait in buckets of the next segment they hit, so
+//     a segment only touches the primes that actually hit it; they skip the multiples of 7
+//     too (a mod-210 wheel of multipliers: primes_sieve_buckets.hpp, primes_sieve_wheel210.hpp);
 //   * sums come from the words, by popcounts of masked words (primes_sieve_sums.*).
 // The base primes come from primes_sieve_base.*; the known totals, the plain sieve and the
 // verdict live in primes_sieve_reference.cpp; this header's class and primes_sieve.cpp tie
@@ -56,17 +57,28 @@ class PrimeSieveSum {
   using Value = PrimeTotals;
 
   static constexpr std::uint64_t max_limit = 1'000'000'000'000'000;  // 1e15: sqrt(N) < 2^25
-  static constexpr std::uint64_t default_segment_bytes = 256 * 1024;    // fits L2 with room
-  static constexpr std::uint64_t kPieceBytes = 32 * 1024;               // one L1d: small primes
+  // The segment: 256 KB (fits L2 with room) unless sqrt(N) > 2^19, where most crossings are the
+  // large primes' and twice the segment halves their bucket visits (512 KB; the L2 is 2 MB).
+  // Serial user times, shared host, 3 runs each (256 KB / 512 KB / 1 MB): below 1e10 1.29 /
+  // 1.36 / 1.43 s; below 1e11 16.7-17.0 / 17.0 s; [1e12, 1e12 + 1e10) 2.45 / 2.13 / 2.08 s;
+  // [1e15 - 1e10, 1e15) 5.07 / 4.83 / 5.11 s.
+  static constexpr std::uint64_t default_segment_bytes = 256 * 1024;
+  static constexpr std::uint64_t large_segment_bytes = 512 * 1024;
+  static constexpr std::uint64_t automatic_segment_bytes = 0;  // chosen from N as above
+  static std::uint64_t segment_bytes_for(std::uint64_t limit);
+  // Small primes cross a segment a piece at a time, each piece the size of this host's L1d
+  // (sieve::l1_data_bytes(): 48 KB here; 32 KB pieces measured ~5 % slower below 1e10).
+  static constexpr std::uint64_t default_piece_bytes = 32 * 1024;
   static constexpr std::uint64_t kNumbersPerByte = sieve::kNumbersPerByte;
   // Blocks further up sieve with more primes (up to the square root of their end): at 1e11 a
   // static split of 2 threads measured imbalance 1.14, cyclic 1.02.
   static constexpr bool later_blocks_cost_more = true;
 
-  // Sum of the primes in [from, limit). segment_bytes (a power of two, at least 16) and
-  // segments_per_block (0: chosen from limit) exist for tests that want many small segments and blocks.
+  // Sum of the primes in [from, limit). segment_bytes (a power of two, at least 16; 0: chosen
+  // from limit) and segments_per_block (0: chosen from limit) exist for tests that want many
+  // small segments and blocks.
   // Throws std::invalid_argument on a limit above max_limit, from > limit or a bad geometry.
-  explicit PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes = default_segment_bytes,
+  explicit PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes = automatic_segment_bytes,
                          std::uint64_t segments_per_block = 0, std::uint64_t from = 0);
 
   [[nodiscard]] std::string name() const { return "sieve"; }
@@ -100,6 +112,7 @@ class PrimeSieveSum {
   std::uint64_t origin_;  // the number of work index 0: from_ rounded down to a word
   std::uint64_t limit_;
   std::uint64_t segment_bytes_;
+  std::uint64_t piece_bytes_;  // small primes cross a piece of the segment at a time (L1d)
   std::uint64_t block_numbers_;
   std::vector<std::uint32_t> sieving_primes_;  // primes above the pattern primes with p*p < limit
   sieve::Presieve presieve_;  // the patterns of 7..163

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <unistd.h>
+
 namespace parscale::sieve {
 
 std::uint64_t isqrt(std::uint64_t n) {
@@ -13,6 +15,15 @@ std::uint64_t isqrt(std::uint64_t n) {
     ++root;
   }
   return root;
+}
+
+std::uint64_t l1_data_bytes(std::uint64_t fallback) {
+  const long reported = ::sysconf(_SC_LEVEL1_DCACHE_SIZE);  // glibc; 0 or -1 when unknown
+  constexpr long kPage = 4096;
+  if (reported < 16 * 1024 || reported > 256 * 1024) {
+    return fallback;
+  }
+  return static_cast<std::uint64_t>(reported / kPage * kPage);
 }
 
 std::vector<std::uint32_t> odd_primes_up_to(std::uint64_t bound) {

@@ -10,6 +10,10 @@ namespace parscale::sieve {
 // floor(sqrt(n)), exact for every 64-bit n the sieve uses.
 std::uint64_t isqrt(std::uint64_t n);
 
+// This host's L1 data cache in bytes (a multiple of 4 KB in [16 KB, 256 KB]), or `fallback`
+// where the system does not say.
+std::uint64_t l1_data_bytes(std::uint64_t fallback);
+
 // Odd primes up to `bound` by the plain sieve (bound is at most ~3.2e7 here).
 std::vector<std::uint32_t> odd_primes_up_to(std::uint64_t bound);
 

@@ -128,41 +128,4 @@ WheelPosition cross_off_from(std::uint8_t* const bytes, const std::uint64_t byte
   return past;
 }
 
-// The distance in bytes from crossing k of a round to the next (k + 1, or the next round's 0),
-// for p = 30 q + kWheel[R]: q * kWheelGap[k] + kRoundStep[R][k].
-constexpr auto kWheelGap = [] {
-  std::array<std::uint32_t, 8> gap{};
-  for (std::size_t k = 0; k < 8; ++k) {
-    gap[k] = kWheel[k + 1] - kWheel[k];
-  }
-  return gap;
-}();
-constexpr auto kRoundStep = [] {
-  std::array<std::array<std::uint32_t, 8>, 8> step{};
-  for (std::size_t r = 0; r < 8; ++r) {
-    for (std::size_t k = 0; k < 8; ++k) {
-      step[r][k] = kRoundByte[r][k + 1] - kRoundByte[r][k];
-    }
-  }
-  return step;
-}();
-
-// cross_off_from for a prime with few crossings per call (fewer than a round): one crossing
-// at a time, each finding the next from a table. The round-by-round version computes a
-// round's eight offsets up front and needs its entry crossing grouped at compile time; for a
-// bucketed prime (about one crossing per call) that costs more than the crossing itself.
-template <unsigned R>
-[[gnu::always_inline]] inline WheelPosition cross_off_sparse(std::uint8_t* const bytes, const std::uint64_t byte_count,
-                                                             const std::uint64_t p, const WheelPosition position) {
-  const std::uint64_t q = p / 30;
-  std::uint64_t byte = position >> 3;
-  auto k = static_cast<unsigned>(position & 7);
-  while (byte < byte_count) {
-    bytes[byte] &= kRoundMask[R][k];
-    byte += q * kWheelGap[k] + kRoundStep[R][k];
-    k = (k + 1) & 7;
-  }
-  return make_position(byte, k);
-}
-
 }  // namespace parscale::sieve

@@ -1,5 +1,5 @@
-// Small and medium sieving primes: crossed off every piece or segment they hit (each hits it
-// at least 8 times), grouped by residue class and by where their rounds resume, so each
+// Small and medium sieving primes: crossed off every piece or segment (each hits a piece at
+// least 32 times, or a segment about once or more), grouped by residue class and by where their rounds resume, so each
 // group's loop calls its own crossing with a fixed entry.
 #pragma once
 

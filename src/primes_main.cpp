@@ -135,7 +135,7 @@ struct PrimesProgram {
         return parscale::PrimeSumOracle(below);
       }
       const std::uint64_t from = count_or_default(values, "from", 0, 0, below);
-      return parscale::PrimeSieveSum(below, parscale::PrimeSieveSum::default_segment_bytes, 0, from);
+      return parscale::PrimeSieveSum(below, parscale::PrimeSieveSum::automatic_segment_bytes, 0, from);
     }
     throw parscale::UsageError(fmt::format("--workload: expected one of trial|sieve|oracle, got '{}'", workload));
   }

@@ -81,9 +81,9 @@ TEST(PrimeSieve, RandomLimitsAndRangesAgreeWithTheOracle) {
   for (int trial = 0; trial < 40; ++trial) {
     const std::uint64_t n = random() % 200'000 + 1;
     // Small segments make many segments, blocks and large (bucketed) sieving primes. With
-    // sqrt(N) <= 447 and sieving primes from 167: 16 and 64 bytes put all of them in buckets,
-    // 256 bytes splits them into medium (p <= 256) and large, 2048 bytes into small
-    // (p <= 2048 / 8) and medium; the default segment makes them all small.
+    // sqrt(N) <= 447 and sieving primes from 167: 16 bytes put all of them in buckets (medium
+    // is p <= 8 x segment bytes), 64 bytes makes them all medium, 2048 bytes splits them into
+    // small (p <= 2048 / 4) and medium; the default segment makes them all small.
     for (const std::uint64_t segment_bytes : std::initializer_list<std::uint64_t>{
              16, 64, 256, 2048, PrimeSieveSum::default_segment_bytes}) {
       const PrimeSieveSum sieve(n, segment_bytes);
@@ -213,6 +213,23 @@ TEST(PrimeSieve, WindowsAgreeWithLibprimesieve) {
       }
     }
   }
+  // Many segments of the automatic (large) segment at 10^12 and at 10^15: the large primes move
+  // through the ring of buckets, on both sides of the split between primes that hit a segment
+  // several times and those that hit it at most once; as one call and block by block.
+  for (const std::uint64_t high : {std::uint64_t{1'000'050'000'000}, PrimeSieveSum::max_limit}) {
+    const std::uint64_t low = high - 100'000'000;
+    const PrimeTotals expected = primesieve_totals(low, high);
+    const PrimeSieveSum window(high, PrimeSieveSum::automatic_segment_bytes, 0, low);
+    ASSERT_EQ(window.segment_numbers(), 30 * PrimeSieveSum::large_segment_bytes);
+    const PrimeTotals whole = window.compute(0, window.work_size());
+    PrimeTotals by_block;
+    for (std::uint64_t first = 0; first < window.work_size(); first += window.block_size()) {
+      by_block = PrimeSieveSum::combine(by_block, window.compute(first, first + window.block_size()));
+    }
+    EXPECT_EQ(to_decimal(whole.sum), to_decimal(expected.sum)) << "[" << low << ", " << high << ")";
+    EXPECT_EQ(whole.count, expected.count) << "[" << low << ", " << high << ")";
+    EXPECT_EQ(by_block, whole) << "[" << low << ", " << high << ")";
+  }
   // Ends on and around the numbers the wheel skips and a word (240 numbers), in tiny windows.
   for (const std::uint64_t low : {0ULL, 1ULL, 2ULL, 7ULL, 239ULL, 240ULL, 241ULL, 479ULL, 480ULL, 1'000'000'000'000ULL}) {
     for (const std::uint64_t length : {0ULL, 1ULL, 2ULL, 29ULL, 30ULL, 31ULL, 241ULL, 10'000ULL}) {
@@ -275,7 +292,15 @@ TEST(PrimeSieve, RejectsLimitsAboveTheMaximumAndBadGeometry) {
   EXPECT_THROW(PrimeSieveSum(PrimeSieveSum::max_limit + 1), std::invalid_argument);
   EXPECT_THROW(PrimeSieveSum(1000, 24), std::invalid_argument);
   EXPECT_THROW(PrimeSieveSum(1000, 48), std::invalid_argument);  // segments are a power of two bytes
-  EXPECT_THROW(PrimeSieveSum(1000, 0), std::invalid_argument);
+  EXPECT_THROW(PrimeSieveSum(1000, 8), std::invalid_argument);  // at least 16 bytes
+}
+
+TEST(PrimeSieve, ChoosesTheLargerSegmentWhereLargePrimesDominate) {
+  // Segment bytes 0 (the default): 256 KB while sqrt(N) <= 2^19, 512 KB above.
+  EXPECT_EQ(PrimeSieveSum(1000).segment_numbers(), 30 * PrimeSieveSum::default_segment_bytes);
+  EXPECT_EQ(PrimeSieveSum(100'000'000'000).segment_numbers(), 30 * PrimeSieveSum::default_segment_bytes);
+  EXPECT_EQ(PrimeSieveSum(1'000'000'000'000).segment_numbers(), 30 * PrimeSieveSum::large_segment_bytes);
+  EXPECT_EQ(PrimeSieveSum(1000, 16).segment_numbers(), 30 * 16);
 }
 
 TEST(PrimeSieve, VerdictCatchesAWrongSumOrCount) {

@@ -84,7 +84,7 @@ void BM_SieveVsPrimesieveCount(benchmark::State& state) {
   std::uint64_t primesieve_count = 0;
   auto time_sieve = [&] {
     const auto begin = std::chrono::steady_clock::now();
-    const PrimeSieveSum kernel(below, PrimeSieveSum::default_segment_bytes, 0, from);
+    const PrimeSieveSum kernel(below, PrimeSieveSum::automatic_segment_bytes, 0, from);
     totals = run_once(kernel, plan, alone).total;
     benchmark::DoNotOptimize(totals);
     sieve_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
@@ -130,6 +130,38 @@ BENCHMARK(BM_SieveVsPrimesieveCount)
     ->ArgsProduct({{999'990'000'000'000}, {1'000'000'000'000'000}, {1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
+    ->Iterations(1);
+
+// One core's time for the sieve's blocks of [from, below) with a given segment (bytes), the
+// kernel built inside the timed region: the comparison behind PrimeSieveSum::segment_bytes_for
+// (the program has no segment option). Run with --benchmark_enable_random_interleaving=true
+// and repetitions so the segment sizes alternate on a shared host. Arguments: from, below,
+// segment bytes.
+void BM_SieveSegmentBytes(benchmark::State& state) {
+  const auto from = static_cast<std::uint64_t>(state.range(0));
+  const auto below = static_cast<std::uint64_t>(state.range(1));
+  const auto segment_bytes = static_cast<std::uint64_t>(state.range(2));
+  PrimeTotals totals;
+  for (auto _ : state) {
+    const PrimeSieveSum kernel(below, segment_bytes, 0, from);
+    totals = PrimeSieveSum::identity();
+    for (std::uint64_t first = 0; first < kernel.work_size(); first += kernel.block_size()) {
+      totals = PrimeSieveSum::combine(totals, kernel.compute(first, first + kernel.block_size()));
+    }
+    benchmark::DoNotOptimize(totals);
+  }
+  if (from == 0) {
+    expect_known(state, below, totals, true);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * (below - from)));
+}
+BENCHMARK(BM_SieveSegmentBytes)
+    ->ArgNames({"from", "below", "segment_bytes"})
+    ->ArgsProduct({{0}, {10'000'000'000}, {256 * 1024, 512 * 1024, 1024 * 1024}})
+    ->ArgsProduct({{1'000'000'000'000}, {1'010'000'000'000}, {256 * 1024, 512 * 1024, 1024 * 1024}})
+    ->ArgsProduct({{999'990'000'000'000}, {1'000'000'000'000'000}, {256 * 1024, 512 * 1024, 1024 * 1024}})
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()  // the time column: this process's CPU seconds, less hit by a shared host
     ->Iterations(1);
 
 // The trial workload's serial cost at the program's defaults.
