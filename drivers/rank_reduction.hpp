@@ -8,7 +8,9 @@
 // performs, so the result is bit-identical to the serial one for every decomposition; with
 // aligned groups of blocks (round_robin_group) what a rank holds and sends stays O(groups)
 // per rank, whatever the number of blocks, and the worker statistics stay a constant-size
-// WorkerSummary unless per-worker detail was asked for.
+// WorkerSummary unless per-worker detail was asked for. Under the dynamic distribution a
+// rank's blocks lie anywhere, so its nodes first go home to their block-distribution slice
+// (send_nodes_home), after which the tree proceeds as for contiguous shares.
 #pragma once
 
 #include <algorithm>

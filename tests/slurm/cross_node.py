@@ -107,6 +107,17 @@ PROGRAM_RUNS = {  # tiny sizes: the checks are about placement and bits, not spe
 DISTRIBUTIONS = ("block", "cyclic", "dynamic")
 
 
+def run_for_record(name, command, record, env=None):
+    """Runs one step that writes a JSON record; returns (the document, seconds), or (None, seconds)
+    after recording the failure."""
+    code, out, err, seconds = run(command, 120, env=env)
+    if code != 0 or not os.path.exists(record):
+        expect(False, f"{name}: exit {code}: {(out + err)[-2000:]}")
+        return None, seconds
+    with open(record, encoding="utf-8") as handle:
+        return json.load(handle), seconds
+
+
 def test_programs(bin_dir, launcher_args, nodes, cores_per_node):
     print(f"each program and distribution on two nodes ({' '.join(launcher_args)}):", flush=True)
     with tempfile.TemporaryDirectory(prefix="parscale-cross-programs-") as work:
@@ -117,12 +128,9 @@ def test_programs(bin_dir, launcher_args, nodes, cores_per_node):
                 command = two_node_step(launcher_args) + [
                     os.path.join(bin_dir, program), *size, "--distribution", distribution, "--repeat", "1",
                     "--warmup", "0", "--baseline", "measure", "--quiet", "--json", record]
-                code, out, err, seconds = run(command, 120)
-                if code != 0 or not os.path.exists(record):
-                    expect(False, f"{name}: exit {code}: {(out + err)[-2000:]}")
+                document, seconds = run_for_record(name, command, record)
+                if document is None:
                     continue
-                with open(record, encoding="utf-8") as handle:
-                    document = json.load(handle)
                 run_record = document["run"]
                 hosts = [entry["host"] for entry in document["context"].get("ranks") or []]
                 decomposition = run_record["decomposition"]
@@ -155,12 +163,10 @@ def test_two_ranks_per_node(bin_dir, launcher_args, nodes, cores_per_node):
                    + launcher_args + [os.path.join(bin_dir, "simpson"), "-n", "2e6", "--distribution", "dynamic",
                                       "--repeat", "1", "--warmup", "0", "--baseline", "measure", "--quiet",
                                       "--json", record])
-        code, out, err, seconds = run(command, 120, env=dict(os.environ, OMPI_MCA_btl="self,tcp"))
-        if code != 0 or not os.path.exists(record):
-            expect(False, f"two ranks per node: exit {code}: {(out + err)[-2000:]}")
+        document, seconds = run_for_record("two ranks per node", command, record,
+                                           env=dict(os.environ, OMPI_MCA_btl="self,tcp"))
+        if document is None:
             return
-        with open(record, encoding="utf-8") as handle:
-            document = json.load(handle)
         context = document["context"]
         decomposition = document["run"]["decomposition"]
         per_node = {entry["host"]: entry["ranks"] for entry in context.get("nodes_detail") or []}
