@@ -58,14 +58,23 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
                                             segment_bytes));
   }
   if (segments_per_block == 0) {
-    // Each block pays one division per sieving prime to find its first multiples: make the
-    // block long enough (64 sqrt(N) numbers, at least 4 segments) that this is a few percent.
-    // A window narrow for its N (10^10 numbers below 10^15: 5 such blocks) would leave 2
-    // workers 3 blocks against 2, so a block is also at most an eighth of the work, unless
-    // that is below 16 sqrt(N) numbers (where the divisions would cost more than the balance).
+    // Each block pays, per sieving prime, the division for its first multiple, the filing of
+    // its position and the first touch of its list entry: with blocks of 64 sqrt(N) numbers
+    // that was 3-7 % of the time (timed per layer: 6 % below 1e11, 5 % at the 1e12 window).
+    // So a block is 256 sqrt(N) numbers, at least 4 segments (ratio to libprimesieve's count,
+    // 1 thread, interleaved in one run: below 1e11 1.085 -> 1.066, the 1e12 window 1.072 ->
+    // 1.051). A window narrow for its N (10^10 numbers below 10^15: 5 such blocks) would leave
+    // 2 workers 3 blocks against 2, so a block is also at most an eighth of the work, unless
+    // that is below 16 sqrt(N) numbers (where the setup would cost more than the balance).
     const std::uint64_t root = isqrt(limit) + 1;
-    const std::uint64_t wanted = std::min(64 * root, std::max((limit - origin_) / 8, 16 * root));
+    const std::uint64_t wanted = std::min(256 * root, std::max((limit - origin_) / 8, 16 * root));
     segments_per_block = std::max<std::uint64_t>(4, (wanted + segment_numbers() - 1) / segment_numbers());
+  }
+  // Positions within a block are kept in 32 bits (GroupedWheelPrimes): 2^31 bytes is 6.4e10
+  // numbers, 8 times the longest automatic block (256 sqrt(1e15)).
+  if (segments_per_block > (std::uint64_t{1} << 31) / segment_bytes) {
+    throw std::invalid_argument(fmt::format("a block must be under 2^31 bytes of the wheel, got {} segments of {} bytes",
+                                            segments_per_block, segment_bytes));
   }
   block_numbers_ = segments_per_block * segment_numbers();
   if (limit >= 2) {

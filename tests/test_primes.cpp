@@ -312,6 +312,9 @@ TEST(PrimeSieve, RejectsLimitsAboveTheMaximumAndBadGeometry) {
   EXPECT_THROW(PrimeSieveSum(1000, 24), std::invalid_argument);
   EXPECT_THROW(PrimeSieveSum(1000, 48), std::invalid_argument);  // segments are a power of two bytes
   EXPECT_THROW(PrimeSieveSum(1000, 8), std::invalid_argument);  // at least 16 bytes
+  // A block's positions are 32-bit: at most 2^31 bytes of the wheel per block.
+  EXPECT_NO_THROW(PrimeSieveSum(1000, 16, (std::uint64_t{1} << 31) / 16));
+  EXPECT_THROW(PrimeSieveSum(1000, 16, (std::uint64_t{1} << 31) / 16 + 1), std::invalid_argument);
 }
 
 TEST(PrimeSieve, ChoosesTheLargerSegmentWhereLargePrimesDominate) {
