@@ -45,8 +45,15 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
                              std::uint64_t from)
     : from_(from), origin_(from - from % kNumbersPerWord), limit_(limit),
       segment_bytes_(segment_bytes == automatic_segment_bytes ? segment_bytes_for(limit) : segment_bytes),
-      piece_bytes_(sieve::l1_data_bytes(default_piece_bytes)), block_numbers_(0) {
+      piece_bytes_(0), block_numbers_(0) {
   segment_bytes = segment_bytes_;
+  // The segment in equal pieces of at most the L1d, whole words: 48 KB pieces left a 16 KB
+  // last piece of a 256 KB segment, where each small prime paid a whole call for a third of
+  // its hits (ratio to libprimesieve's count, 1 thread, interleaved in one run: below 1e11
+  // 1.074 -> 1.053, below 1e10 1.074 -> 1.061 with 6 pieces of 43688 bytes).
+  const std::uint64_t l1_bytes = sieve::l1_data_bytes(default_piece_bytes);
+  const std::uint64_t pieces = (segment_bytes_ + l1_bytes - 1) / l1_bytes;
+  piece_bytes_ = ((segment_bytes_ + pieces - 1) / pieces + 7) / 8 * 8;
   if (limit > max_limit) {
     throw std::invalid_argument(fmt::format("the sieve limit must be at most 10^15, got {}", limit));
   }

@@ -66,8 +66,9 @@ class PrimeSieveSum {
   static constexpr std::uint64_t large_segment_bytes = 512 * 1024;
   static constexpr std::uint64_t automatic_segment_bytes = 0;  // chosen from N as above
   static std::uint64_t segment_bytes_for(std::uint64_t limit);
-  // Small primes cross a segment a piece at a time, each piece the size of this host's L1d
-  // (sieve::l1_data_bytes(): 48 KB here; 32 KB pieces measured ~5 % slower below 1e10).
+  // Small primes cross a segment a piece at a time: equal pieces of at most this host's L1d
+  // (sieve::l1_data_bytes(): 48 KB here; 32 KB pieces measured ~5 % slower below 1e10); this
+  // is the L1d assumed when sysconf does not report one.
   static constexpr std::uint64_t default_piece_bytes = 32 * 1024;
   static constexpr std::uint64_t kNumbersPerByte = sieve::kNumbersPerByte;
   // Blocks further up sieve with more primes (up to the square root of their end): at 1e11 a
@@ -112,7 +113,7 @@ class PrimeSieveSum {
   std::uint64_t origin_;  // the number of work index 0: from_ rounded down to a word
   std::uint64_t limit_;
   std::uint64_t segment_bytes_;
-  std::uint64_t piece_bytes_;  // small primes cross a piece of the segment at a time (L1d)
+  std::uint64_t piece_bytes_;  // small primes cross a piece of the segment at a time (equal pieces of at most the L1d)
   std::uint64_t block_numbers_;
   std::vector<std::uint32_t> sieving_primes_;  // primes above the pattern primes with p*p < limit
   sieve::Presieve presieve_;  // the patterns of 7..163
