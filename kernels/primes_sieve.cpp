@@ -13,6 +13,7 @@
 
 #include "primes_sieve_base.hpp"
 #include "primes_sieve_buckets.hpp"
+#include "primes_sieve_medium_dense.hpp"
 #include "primes_sieve_sums.hpp"
 #include "primes_sieve_wheel.hpp"
 #include "primes_sieve_wheel_primes.hpp"
@@ -20,6 +21,7 @@
 namespace parscale {
 
 using sieve::clear_bits;
+using sieve::DenseMediumPrimes;
 using sieve::first_bit_at_or_above;
 using sieve::GroupedWheelPrimes;
 using sieve::isqrt;
@@ -112,25 +114,39 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   const std::uint64_t end = high + (kNumbersPerWord - high % kNumbersPerWord) % kNumbersPerWord;
   const std::uint64_t segments = (end - start + segment_span - 1) / segment_span;
 
-  // Sieving primes with p*p < high, split into small (at least 32 hits per L1-sized piece
-  // of a segment: crossed piece by piece while the piece is in L1), medium (p <= 8 x segment
-  // bytes, about one hit per segment or more: crossed over the whole segment from L2) and
-  // large (buckets: fewer hits). Medium reached only 8 hits per segment before; crossing the
-  // primes with 1-8 hits in the grouped loop instead of the buckets measured (serial user
-  // times, 3 interleaved runs each, shared host, medians) [1e12, 1e12 + 1e10) 2.10 -> 1.94 s,
-  // [1e15 - 1e10, 1e15) 3.99 -> 3.74 s (4 x: 1.98 / 3.75 s, 16 x: 2.03 / 3.93 s). Small stops at
-  // 32 hits, not 8: a prime visited per piece pays its call, its offsets and its partial
-  // first and last rounds once per piece; with few hits that costs more than crossing the
-  // whole segment from L2. (Serial user times, 6 + 6 interleaved runs, shared host, medians,
-  // 64 -> 32 hits: [9e10, 1e11) 1.755 -> 1.685 s, below 1e10 1.21 -> 1.19 s; 16 hits or 128
-  // were slower.)
+  // Sieving primes with p*p < high, split into
+  //   * small: at least 32 hits per L1-sized piece of a segment, crossed piece by piece while
+  //     the piece is in L1, in mod-30 rounds (GroupedWheelPrimes);
+  //   * dense medium: p <= segment bytes / 2 (about 16 hits per segment or more), crossed over
+  //     the whole segment from L2 on the mod-210 wheel (DenseMediumPrimes);
+  //   * sparse medium: p <= 8 x segment bytes (about one hit per segment or more), crossed
+  //     over the whole segment in mod-30 rounds (GroupedWheelPrimes);
+  //   * large: fewer hits, in buckets (LargePrimeBuckets).
+  // Ratios to libprimesieve's count, 1 thread, interleaved in one run, dense medium up to
+  // segment / 4, / 2, x 1, x 2: the 1e12 window 1.003, 1.001, 1.028, 1.144 (all medium in
+  // mod-30 rounds: 1.051); the 1e15 window 1.194, 1.165 (1.215 before). Beyond ~16 hits per
+  // segment the switch into a prime's turn, mispredicted on most calls, costs more than the
+  // crossings saved. Small primes in mod-210 turns were far slower (1.33 against 1.00 below
+  // 1e10): in L1 the rounds' fewer instructions per crossing count, not the crossings.
+  // Medium reached only 8 hits per segment before; crossing the primes with 1-8 hits in the
+  // grouped loop instead of the buckets measured (serial user times, 3 interleaved runs each,
+  // shared host, medians) [1e12, 1e12 + 1e10) 2.10 -> 1.94 s, [1e15 - 1e10, 1e15) 3.99 ->
+  // 3.74 s (4 x: 1.98 / 3.75 s, 16 x: 2.03 / 3.93 s). Small stops at 32 hits, not 8: a prime
+  // visited per piece pays its call, its offsets and its partial first and last rounds once
+  // per piece; with few hits that costs more than crossing the whole segment from L2.
+  // (Serial user times, 6 + 6 interleaved runs, shared host, medians, 64 -> 32 hits:
+  // [9e10, 1e11) 1.755 -> 1.685 s, below 1e10 1.21 -> 1.19 s; 16 hits or 128 were slower;
+  // with the dense layer, 16 or 64 hits were still slower.)
   const std::uint64_t piece_bytes = std::min(segment_bytes_, piece_bytes_);
   const auto root = static_cast<std::uint32_t>(isqrt(high - 1));
   const auto used_end = std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), root);
   const auto medium_end = std::upper_bound(sieving_primes_.begin(), used_end, 8 * segment_bytes_);
-  const auto small_end = std::upper_bound(sieving_primes_.begin(), medium_end, piece_bytes / 4);
-  const auto medium_count = static_cast<std::size_t>(medium_end - sieving_primes_.begin());
-  const auto small_count = static_cast<std::size_t>(small_end - sieving_primes_.begin());
+  const auto dense_end = std::upper_bound(sieving_primes_.begin(), medium_end, segment_bytes_ / 2);
+  const auto small_end = std::upper_bound(sieving_primes_.begin(), dense_end, piece_bytes / 4);
+  const std::uint32_t* const small_first = sieving_primes_.data();
+  const std::uint32_t* const dense_first = small_first + (small_end - sieving_primes_.begin());
+  const std::uint32_t* const sparse_first = small_first + (dense_end - sieving_primes_.begin());
+  const std::uint32_t* const sparse_last = small_first + (medium_end - sieving_primes_.begin());
 
   // Position (from `start`) of each prime's first multiple >= max(p^2, start) coprime to 30.
   auto first_position = [start](std::uint64_t p) {
@@ -138,15 +154,16 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
     multiplier += kToCoprime[multiplier % 30];
     return make_position((p * multiplier - start) / 30, kWheelIndex[multiplier % 30]);
   };
-  GroupedWheelPrimes small(sieving_primes_.data(), sieving_primes_.data() + small_count, first_position);
-  GroupedWheelPrimes medium(sieving_primes_.data() + small_count, sieving_primes_.data() + medium_count, first_position);
+  GroupedWheelPrimes small(small_first, dense_first, first_position);
+  GroupedWheelPrimes sparse(sparse_first, sparse_last, first_position);
   LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1));
-  // The same on the mod-210 wheel, for the large primes.
+  // The same on the mod-210 wheel, for the dense medium and the large primes.
   auto first_position210 = [start](std::uint64_t p) {
     std::uint64_t multiplier = std::max(p, (start + p - 1) / p);
     multiplier += kToCoprime210[multiplier % 210];
     return make_position210((p * multiplier - start) / 30, kWheel210Index[multiplier % 210]);
   };
+  DenseMediumPrimes dense(dense_first, sparse_first, first_position210);
   for (auto it = medium_end; it != used_end; ++it) {
     large.file(*it, first_position210(*it));
   }
@@ -163,7 +180,8 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
       presieve_.apply(piece_start, segment_low / 30 + piece, piece_byte_count);
       small.cross_off_all(piece_start, piece_byte_count);
     }
-    medium.cross_off_all(bytes, byte_count);
+    dense.cross_off_all(bytes, byte_count);
+    sparse.cross_off_all(bytes, byte_count);
     large.cross_off_segment(s, bytes, byte_count);
     // Keep only the numbers in [low, high), and 1 is not a prime.
     const std::uint64_t bits = byte_count * 8;
