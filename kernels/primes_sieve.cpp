@@ -40,7 +40,8 @@ using sieve::SegmentTotals;
 using sieve::sum_segment;
 
 std::uint64_t PrimeSieveSum::segment_bytes_for(std::uint64_t limit) {
-  return limit >= 2 && isqrt(limit - 1) > 2 * default_segment_bytes ? large_segment_bytes : default_segment_bytes;
+  const std::uint64_t root = limit >= 2 ? isqrt(limit - 1) : 0;
+  return std::clamp(std::bit_ceil(std::max<std::uint64_t>(root, 1)), default_segment_bytes, large_segment_bytes);
 }
 
 PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, std::uint64_t segments_per_block,

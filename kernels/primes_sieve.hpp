@@ -60,13 +60,17 @@ class PrimeSieveSum {
   using Value = PrimeTotals;
 
   static constexpr std::uint64_t max_limit = 1'000'000'000'000'000;  // 1e15: sqrt(N) < 2^25
-  // The segment: 256 KB (fits L2 with room) unless sqrt(N) > 2^19, where most crossings are the
-  // large primes' and twice the segment halves their bucket visits (512 KB; the L2 is 2 MB).
-  // Serial user times, shared host, 3 runs each (256 KB / 512 KB / 1 MB): below 1e10 1.29 /
-  // 1.36 / 1.43 s; below 1e11 16.7-17.0 / 17.0 s; [1e12, 1e12 + 1e10) 2.45 / 2.13 / 2.08 s;
-  // [1e15 - 1e10, 1e15) 5.07 / 4.83 / 5.11 s.
+  // The segment: sqrt(N) bytes rounded up to a power of two, within [256 KB, 1 MB]. A larger
+  // segment means fewer visits per crossing for the medium and large primes (each visit pays
+  // a call, a mispredicted exit and a filing), a smaller one keeps more of the segment near
+  // the L1; 1 MB leaves half of a 2 MB L2 to the primes' lists and the patterns. It depends
+  // on N only, never on the host, since blocks are whole segments. Ratio to libprimesieve's
+  // count, 1 thread, interleaved in one run, 256 KB / 512 KB / 1 MB / 2 MB: below 1e10 0.999
+  // / 1.006 / 1.018; below 1e11 1.012 / 0.982 / 0.995; the 1e12 window 1.000 (512 KB) /
+  // 0.956-0.967 (1 MB) / 0.961 (2 MB); the 1e15 window 1.150 (512 KB) / 1.112-1.121 (1 MB) /
+  // 1.266 (2 MB).
   static constexpr std::uint64_t default_segment_bytes = 256 * 1024;
-  static constexpr std::uint64_t large_segment_bytes = 512 * 1024;
+  static constexpr std::uint64_t large_segment_bytes = 1024 * 1024;
   static constexpr std::uint64_t automatic_segment_bytes = 0;  // chosen from N as above
   static std::uint64_t segment_bytes_for(std::uint64_t limit);
   // Small primes cross a segment a piece at a time: equal pieces of at most this host's L1d
