@@ -28,6 +28,12 @@ std::uint64_t first_bit_at_or_above(std::uint64_t offset) {
 // Bit 8 c + k of word w stands for segment_low + 240 w + 30 c + kWheel[k]. Every term is a
 // popcount of a masked word: c = bits 3..5 of the bit index, and kWheel[k] = 1 + 2 v with
 // v = {0, 3, 5, 6, 8, 9, 11, 14}, whose binary digits select the bits in kWheelDigit.
+// GCC vectorises with 256-bit registers by default on this host's CPU, and the loop is bound by
+// the vector popcount's one port: 512-bit registers halve the popcounts (the function's share of
+// a serial run below 1e10, perf: 3.4 % -> 2.8 %).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target("prefer-vector-width=512")))
+#endif
 SegmentTotals sum_segment(const std::uint64_t* words, std::uint64_t word_count) {
   constexpr std::uint64_t kByteBit0 = 0xFF00'FF00'FF00'FF00ULL;
   constexpr std::uint64_t kByteBit1 = 0xFFFF'0000'FFFF'0000ULL;
