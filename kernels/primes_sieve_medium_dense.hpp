@@ -44,7 +44,7 @@ class DenseMediumPrimes {
   }
 
  private:
-  // The resuming crossing shares a word with the quotient (p / 30 < 2^20 for p <= 2^25): the
+  // The resuming crossing shares a word with the quotient (p / 30 < 2^21 for p <= 2^25): the
   // byte alone takes 32 bits, since a block's first multiples lie up to 2^31 bytes ahead.
   static constexpr unsigned kIndexShift = 26;
   static constexpr std::uint64_t kIndexMask = (1U << kIndexBits210) - 1;
