@@ -138,7 +138,7 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   // (Serial user times, 6 + 6 interleaved runs, shared host, medians, 64 -> 32 hits:
   // [9e10, 1e11) 1.755 -> 1.685 s, below 1e10 1.21 -> 1.19 s; 16 hits or 128 were slower;
   // with the dense layer, 16 or 64 hits were still slower.)
-  const std::uint64_t piece_bytes = std::min(segment_bytes_, piece_bytes_);
+  const std::uint64_t piece_bytes = piece_bytes_;  // at most the segment (the constructor splits it)
   const auto root = static_cast<std::uint32_t>(isqrt(high - 1));
   const auto used_end = std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), root);
   const auto medium_end = std::upper_bound(sieving_primes_.begin(), used_end, 8 * segment_bytes_);
