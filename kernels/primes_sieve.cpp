@@ -14,6 +14,7 @@
 #include "primes_sieve_base.hpp"
 #include "primes_sieve_buckets.hpp"
 #include "primes_sieve_medium_dense.hpp"
+#include "primes_sieve_medium_sparse.hpp"
 #include "primes_sieve_sums.hpp"
 #include "primes_sieve_wheel.hpp"
 #include "primes_sieve_wheel_primes.hpp"
@@ -23,7 +24,6 @@ namespace parscale {
 using sieve::clear_bits;
 using sieve::DenseMediumPrimes;
 using sieve::first_bit_at_or_above;
-using sieve::GroupedWheelPrimes;
 using sieve::isqrt;
 using sieve::kLargestPatternPrime;
 using sieve::kNumbersPerWord;
@@ -35,8 +35,10 @@ using sieve::make_position;
 using sieve::make_position210;
 using sieve::kToCoprime210;
 using sieve::kWheel210Index;
-using sieve::odd_primes_up_to;
 using sieve::SegmentTotals;
+using sieve::SmallPrimes;
+using sieve::SparseMediumPrimes;
+using sieve::sieving_primes_up_to;
 using sieve::sum_segment;
 
 std::uint64_t PrimeSieveSum::segment_bytes_for(std::uint64_t limit) {
@@ -74,13 +76,17 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
     // So a block is 256 sqrt(N) numbers, at least 4 segments (ratio to libprimesieve's count,
     // 1 thread, interleaved in one run: below 1e11 1.085 -> 1.066, the 1e12 window 1.072 ->
     // 1.051). A window narrow for its N (10^10 numbers below 10^15: 5 such blocks) would leave
-    // 2 workers 3 blocks against 2, so a block is also at most an eighth of the work, unless
+    // 2 workers 3 blocks against 2, so a block is also at most a quarter of the work, unless
     // that is below 16 sqrt(N) numbers (where the setup would cost more than the balance).
+    // A quarter, not an eighth: the 10^15 window's setup (every prime's first multiple, per
+    // block) took 4.0 % of its time in 8 blocks, 2.2 % in 4 (ratio to libprimesieve's count,
+    // interleaved in one run, 1 thread 1.091 -> 1.051, 2 threads 1.071 -> 1.051); 4 blocks
+    // still split evenly over 1, 2 or 4 workers.
     const std::uint64_t root = isqrt(limit) + 1;
-    const std::uint64_t wanted = std::min(256 * root, std::max((limit - origin_) / 8, 16 * root));
+    const std::uint64_t wanted = std::min(256 * root, std::max((limit - origin_) / 4, 16 * root));
     segments_per_block = std::max<std::uint64_t>(4, (wanted + segment_numbers() - 1) / segment_numbers());
   }
-  // Positions within a block are kept in 32 bits (GroupedWheelPrimes): 2^31 bytes is 6.4e10
+  // Positions within a block are kept in 32 bits (the primes' lists): 2^31 bytes is 6.4e10
   // numbers, 8 times the longest automatic block (256 sqrt(1e15)).
   if (segments_per_block > (std::uint64_t{1} << 31) / segment_bytes) {
     throw std::invalid_argument(fmt::format("a block must be under 2^31 bytes of the wheel, got {} segments of {} bytes",
@@ -88,11 +94,9 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
   }
   block_numbers_ = segments_per_block * segment_numbers();
   if (limit >= 2) {
-    for (const std::uint32_t p : odd_primes_up_to(isqrt(limit - 1))) {
-      if (p > kLargestPatternPrime) {
-        sieving_primes_.push_back(p);
-      }
-    }
+    sieving_primes_ = sieving_primes_up_to(isqrt(limit - 1));
+    sieving_primes_.erase(sieving_primes_.begin(),
+                          std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), kLargestPatternPrime));
   }
 }
 
@@ -117,12 +121,17 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
 
   // Sieving primes with p*p < high, split into
   //   * small: at least 32 hits per L1-sized piece of a segment, crossed piece by piece while
-  //     the piece is in L1, in mod-30 rounds (GroupedWheelPrimes);
+  //     the piece is in L1, in mod-30 rounds (SmallPrimes);
   //   * dense medium: p <= segment bytes / 2 (about 16 hits per segment or more), crossed over
   //     the whole segment from L2 on the mod-210 wheel (DenseMediumPrimes);
   //   * sparse medium: p <= 8 x segment bytes (about one hit per segment or more), crossed
-  //     over the whole segment in mod-30 rounds (GroupedWheelPrimes);
+  //     over the whole segment on the mod-30 wheel, one checked multiple at a time
+  //     (SparseMediumPrimes);
   //   * large: fewer hits, in buckets (LargePrimeBuckets).
+  // With the sparse layer's checked crossings the split was scanned again at the 1e15 window
+  // (ratio to libprimesieve's count, 1 thread, interleaved in one run): dense up to segment
+  // / 8, / 4, / 2: 1.068, 1.072, 1.071; sparse up to 4, 8, 16 x segment: 1.114, 1.071, 1.116.
+  // The earlier scans, with the sparse primes in rounds:
   // Ratios to libprimesieve's count, 1 thread, interleaved in one run, dense medium up to
   // segment / 4, / 2, x 1, x 2: the 1e12 window 1.003, 1.001, 1.028, 1.144 (all medium in
   // mod-30 rounds: 1.051); the 1e15 window 1.194, 1.165 (1.215 before). Beyond ~16 hits per
@@ -155,8 +164,8 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
     multiplier += kToCoprime[multiplier % 30];
     return make_position((p * multiplier - start) / 30, kWheelIndex[multiplier % 30]);
   };
-  GroupedWheelPrimes small(small_first, dense_first, first_position);
-  GroupedWheelPrimes sparse(sparse_first, sparse_last, first_position);
+  SmallPrimes small(small_first, dense_first, first_position);
+  SparseMediumPrimes sparse(sparse_first, sparse_last, first_position);
   LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1));
   // The same on the mod-210 wheel, for the dense medium and the large primes.
   auto first_position210 = [start](std::uint64_t p) {

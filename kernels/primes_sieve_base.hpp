@@ -1,5 +1,4 @@
-// The sieving primes' source: integer square roots and the odd primes up to a bound by the
-// plain (unsegmented) sieve.
+// The sieving primes' source: integer square roots and the odd primes up to a bound.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +13,12 @@ std::uint64_t isqrt(std::uint64_t n);
 // where the system does not say.
 std::uint64_t l1_data_bytes(std::uint64_t fallback);
 
-// Odd primes up to `bound` by the plain sieve (bound is at most ~3.2e7 here).
+// Odd primes up to `bound` by the plain sieve: simple on purpose, the oracle's source
+// (plain_sieve_totals) and the check of sieving_primes_up_to.
 std::vector<std::uint32_t> odd_primes_up_to(std::uint64_t bound);
+
+// The same primes, faster, for the kernel's sieving primes (bound up to ~3.2e7, each run
+// builds them once before its workers start).
+std::vector<std::uint32_t> sieving_primes_up_to(std::uint64_t bound);
 
 }  // namespace parscale::sieve

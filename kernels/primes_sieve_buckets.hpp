@@ -115,7 +115,7 @@ class LargePrimeBuckets {
 
   [[gnu::noinline]] void add_bucket(List& list) {
     if (free_ == nullptr) {
-      chunks_.push_back(std::make_unique<Bucket[]>(kBucketsPerChunk));
+      chunks_.push_back(std::make_unique_for_overwrite<Bucket[]>(kBucketsPerChunk));  // filled before read
       for (std::size_t i = 0; i < kBucketsPerChunk; ++i) {
         chunks_.back()[i].next = free_;
         free_ = &chunks_.back()[i];

@@ -1,9 +1,12 @@
-// Small and medium sieving primes: crossed off every piece or segment (each hits a piece at
-// least 32 times, or a segment about once or more), grouped by residue class and by where their rounds resume, so each
-// group's loop calls its own crossing with a fixed entry.
+// Sieving primes visited on every call (the small primes per piece, the sparse medium primes
+// per segment), grouped by residue class and by where they resume, so each group's loop
+// calls its own crossing with a fixed entry. How a visit crosses is the Crossing policy:
+// whole mod-30 rounds for the small primes (RoundCrossing, here), one checked multiple at a
+// time for the sparse medium ones (primes_sieve_medium_sparse.hpp).
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -19,10 +22,24 @@ namespace parscale::sieve {
 // only, each call jumped on the resuming crossing: about one mispredicted indirect branch per
 // prime and call. Calling through a table indexed by the residue of primes in increasing order
 // mispredicted an indirect call on most of the ~17 million calls below 1e10.)
+//   Crossing::cross<R, J>(bytes, byte_count, p, byte) crosses off the multiples of
+//   p = 30 q + kWheel[R] from `byte` (crossing J of its round) below byte_count, and returns
+//   the position (make_position) of the first one at or past byte_count.
+template <typename Crossing>
 class GroupedWheelPrimes {
  public:
+  // first_position(p): make_position of p's first multiple from the start of the first call's bytes.
   template <typename FirstPosition>
   GroupedWheelPrimes(const std::uint32_t* first, const std::uint32_t* last, FirstPosition first_position) {
+    // At 1e15 the sparse medium primes are ~500,000: room for the mean plus 4 standard
+    // deviations per group, so no list is regrown and copied while it fills.
+    const auto mean = static_cast<std::size_t>(last - first) / 64;
+    const std::size_t room = mean + 4 * static_cast<std::size_t>(std::sqrt(static_cast<double>(mean))) + 16;
+    for (auto& residue : groups_) {
+      for (auto& group : residue) {
+        group.reserve(room);
+      }
+    }
     for (const std::uint32_t* p = first; p != last; ++p) {
       const WheelPosition position = first_position(*p);
       groups_[kWheelIndex[*p % 30]][position & 7].push_back({static_cast<std::uint32_t>(position >> 3), *p});
@@ -47,8 +64,12 @@ class GroupedWheelPrimes {
     std::uint32_t prime;
   };
 
+  // Not inlined into cross_off_all: with the checked crossings the eight residues' code
+  // together outgrew GCC's inlining budget, which then called each push_back out of line
+  // (11 % of the 1e15 window's time).
   template <unsigned R, unsigned... J>
-  void cross_off_residue(std::uint8_t* bytes, std::uint64_t byte_count, std::integer_sequence<unsigned, J...>) {
+  [[gnu::noinline]] void cross_off_residue(std::uint8_t* bytes, std::uint64_t byte_count,
+                                           std::integer_sequence<unsigned, J...>) {
     // Each prime goes to moved_'s group of where it resumes, so none is met twice in a call;
     // then the moved groups (their storage kept from call to call) replace the old ones.
     std::array<std::vector<Entry>, 8>& groups = groups_[R];
@@ -64,8 +85,7 @@ class GroupedWheelPrimes {
   template <unsigned R, unsigned J>
   void cross_off_group(std::uint8_t* bytes, std::uint64_t byte_count, const std::vector<Entry>& group) {
     for (const Entry entry : group) {
-      const WheelPosition next =
-          cross_off_from<R, J>(bytes, byte_count, entry.prime, entry.byte, std::make_index_sequence<8>{});
+      const WheelPosition next = Crossing::template cross<R, J>(bytes, byte_count, entry.prime, entry.byte);
       moved_[next & 7].push_back({static_cast<std::uint32_t>((next >> 3) - byte_count), entry.prime});
     }
   }
@@ -73,5 +93,16 @@ class GroupedWheelPrimes {
   std::array<std::array<std::vector<Entry>, 8>, 8> groups_;  // [residue][resuming crossing]
   std::array<std::vector<Entry>, 8> moved_;                   // this residue's groups for the next call
 };
+
+// Whole rounds (cross_off_from): in the L1, where the small primes cross a piece 32 times or
+// more, a round's eight fixed offsets cost fewer instructions per crossing than checks.
+struct RoundCrossing {
+  template <unsigned R, unsigned J>
+  [[gnu::always_inline]] static WheelPosition cross(std::uint8_t* bytes, std::uint64_t byte_count, std::uint64_t p,
+                                                    std::uint64_t byte) {
+    return cross_off_from<R, J>(bytes, byte_count, p, byte, std::make_index_sequence<8>{});
+  }
+};
+using SmallPrimes = GroupedWheelPrimes<RoundCrossing>;
 
 }  // namespace parscale::sieve

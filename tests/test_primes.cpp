@@ -11,6 +11,7 @@
 
 #include "invariance.hpp"
 #include "primes_sieve.hpp"
+#include "primes_sieve_base.hpp"
 #include "primes_trial.hpp"
 
 namespace parscale {
@@ -97,6 +98,28 @@ TEST(PrimeSieve, RandomLimitsAndRangesAgreeWithTheOracle) {
     }
     const PrimeTotals whole = sieve_all(PrimeSieveSum(n));
     EXPECT_EQ(to_decimal(whole.sum), to_decimal(plain_sieve_totals(n).sum)) << "N = " << n;
+  }
+}
+
+TEST(PrimeSieve, SievingPrimesAreThePlainSievesOddPrimes) {
+  // The kernel's source of sieving primes (windows of 32768 odd numbers from a pattern of the
+  // multiples of 3..13, period 15015) against the plain sieve: every bound up to 300, bounds
+  // on either side of the windows' and the pattern's edges and of the squares of the first
+  // crossing primes, and the largest the kernel asks for (sqrt(1e15)).
+  std::vector<std::uint64_t> bounds;
+  for (std::uint64_t bound = 0; bound <= 300; ++bound) {
+    bounds.push_back(bound);
+  }
+  for (const std::uint64_t edge : {std::uint64_t{2 * 15015}, std::uint64_t{2 * 32768}, std::uint64_t{4 * 32768},
+                                   std::uint64_t{17 * 17}, std::uint64_t{2 * 32768 + 17 * 17},
+                                   std::uint64_t{1'000'000}}) {
+    for (std::uint64_t bound = edge - 3; bound <= edge + 3; ++bound) {
+      bounds.push_back(bound);
+    }
+  }
+  bounds.push_back(sieve::isqrt(PrimeSieveSum::max_limit - 1));
+  for (const std::uint64_t bound : bounds) {
+    EXPECT_EQ(sieve::sieving_primes_up_to(bound), sieve::odd_primes_up_to(bound)) << "bound " << bound;
   }
 }
 
