@@ -10,15 +10,17 @@
 // byte covers 30 numbers (odd-only covers 16):
 //   * multiples of 7..163 are removed by ANDing precomputed periodic byte patterns
 //     (primes_sieve_presieve.*);
-//   * small primes (32+ hits per L1-sized piece) cross off piece by piece while it is in L1;
-//     sparse medium primes (about 16 down to one hit per segment) cross off over the whole
-//     L2-sized segment. Both go round by round: the 8 multiples p*(30 j + w) of a round span p
-//     bytes at offsets and bits fixed by p mod 30, so each residue class has its own unrolled
-//     loop with compile-time masks and one read-modify-write per crossing
-//     (primes_sieve_wheel.hpp, primes_sieve_wheel_primes.hpp);
-//   * dense medium primes (between the two) cross off over the whole segment on the mod-210
-//     wheel, one multiple at a time: in L2 the number of crossings counts more than the
-//     instructions around them (primes_sieve_medium_dense.hpp);
+//   * small primes (32+ hits per L1-sized piece) cross off piece by piece while it is in L1,
+//     round by round: the 8 multiples p*(30 j + w) of a round span p bytes at offsets and
+//     bits fixed by p mod 30, so each residue class has its own unrolled loop with
+//     compile-time masks and one read-modify-write per crossing (primes_sieve_wheel.hpp,
+//     primes_sieve_wheel_primes.hpp);
+//   * sparse medium primes (about 16 down to one hit per segment) cross off over the whole
+//     L2-sized segment in the same grouped lists, one checked multiple at a time
+//     (primes_sieve_medium_sparse.hpp);
+//   * dense medium primes (between small and sparse) cross off over the whole segment on the
+//     mod-210 wheel, one multiple at a time: in L2 the number of crossings counts more than
+//     the instructions around them (primes_sieve_medium_dense.hpp);
 //   * large primes (fewer hits per segment) wait in buckets of the next segment they hit, so
 //     a segment only touches the primes that actually hit it; they skip the multiples of 7
 //     too (a mod-210 wheel of multipliers: primes_sieve_buckets.hpp, primes_sieve_wheel210.hpp);

@@ -57,7 +57,8 @@ std::vector<std::uint32_t> sieving_primes_up_to(std::uint64_t bound) {
   }
   // Room for them all (pi(x) < 1.26 x / ln x for x > 1, Rosser and Schoenfeld), written
   // through a pointer: push_back re-read the vector's end after every byte store.
-  primes.resize(static_cast<std::size_t>(1.26 * static_cast<double>(bound) / std::log(static_cast<double>(bound))) + 16);
+  const double x = static_cast<double>(bound);
+  primes.resize(static_cast<std::size_t>(1.26 * x / std::log(x)) + 16);
   std::uint32_t* out = primes.data();
   // Odd number 2i + 1 is byte i (0 while no odd prime factor is known), sieved in windows that
   // stay in the L1. Each window starts as a copy of the pattern of the multiples of 3..13,
