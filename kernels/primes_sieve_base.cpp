@@ -66,11 +66,11 @@ std::vector<std::uint32_t> sieving_primes_up_to(std::uint64_t bound) {
   // square. (The plain sieve, a 16 MB vector<bool> and a bit test per odd number, built the
   // 10^15 window's primes in 71 ms, 2.5 % of the run and all of it before the workers start;
   // this takes 18 ms.)
-  constexpr std::array<std::uint64_t, 5> kPatternPrimes = {3, 5, 7, 11, 13};
+  constexpr std::array<std::uint64_t, 5> kWindowPatternPrimes = {3, 5, 7, 11, 13};  // not the pre-sieve's kPatternPrimes
   constexpr std::uint64_t kPeriod = 3 * 5 * 7 * 11 * 13;
   constexpr std::uint64_t kWindow = 32 * 1024;  // bytes, a multiple of 8
   std::vector<std::uint8_t> pattern(kPeriod + kWindow, 0);
-  for (const std::uint64_t p : kPatternPrimes) {
+  for (const std::uint64_t p : kWindowPatternPrimes) {
     if (p <= bound) {
       *out++ = static_cast<std::uint32_t>(p);
     }
