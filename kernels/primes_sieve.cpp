@@ -94,7 +94,7 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
   }
   block_numbers_ = segments_per_block * segment_numbers();
   if (limit >= 2) {
-    sieving_primes_ = sieving_primes_up_to(isqrt(limit - 1));
+    sieving_primes_ = sieving_primes_up_to(isqrt(limit - 1), presieve_);
     sieving_primes_.erase(sieving_primes_.begin(),
                           std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), kLargestPatternPrime));
   }

@@ -9,6 +9,10 @@
 
 #include <unistd.h>
 
+#include "primes_sieve_presieve.hpp"
+#include "primes_sieve_wheel.hpp"
+#include "primes_sieve_wheel_primes.hpp"
+
 namespace parscale::sieve {
 
 std::uint64_t isqrt(std::uint64_t n) {
@@ -50,70 +54,63 @@ std::vector<std::uint32_t> odd_primes_up_to(std::uint64_t bound) {
   return primes;
 }
 
-std::vector<std::uint32_t> sieving_primes_up_to(std::uint64_t bound) {
+std::vector<std::uint32_t> sieving_primes_up_to(std::uint64_t bound, const Presieve& presieve,
+                                                std::uint64_t window_bytes) {
   std::vector<std::uint32_t> primes;
   if (bound < 3) {
     return primes;
   }
+  // The kernel's own layers on a small scale: windows of the mod-30 wheel (30 numbers a byte)
+  // from the pre-sieve's patterns (7..163), then the primes from 167 to the root crossed in
+  // rounds (SmallPrimes, each from its square), then the primes read a word's 64 bits at a
+  // time. The kernel's constructor at the 10^15 window, which runs before the workers start
+  // and so counts twice with 2 threads: 18 ms with an odd-number byte sieve from a pattern of
+  // 3..13, 4 ms with this (medians of 5 calls in a row).
   // Room for them all (pi(x) < 1.26 x / ln x for x > 1, Rosser and Schoenfeld), written
   // through a pointer: push_back re-read the vector's end after every byte store.
   const double x = static_cast<double>(bound);
   primes.resize(static_cast<std::size_t>(1.26 * x / std::log(x)) + 16);
   std::uint32_t* out = primes.data();
-  // Odd number 2i + 1 is byte i (0 while no odd prime factor is known), sieved in windows that
-  // stay in the L1. Each window starts as a copy of the pattern of the multiples of 3..13,
-  // which repeats every 15015 odd numbers, so only the primes from 17 on cross, each from its
-  // square. (The plain sieve, a 16 MB vector<bool> and a bit test per odd number, built the
-  // 10^15 window's primes in 71 ms, 2.5 % of the run and all of it before the workers start;
-  // this takes 18 ms.)
-  constexpr std::array<std::uint64_t, 5> kWindowPatternPrimes = {3, 5, 7, 11, 13};  // not the pre-sieve's kPatternPrimes
-  constexpr std::uint64_t kPeriod = 3 * 5 * 7 * 11 * 13;
-  constexpr std::uint64_t kWindow = 32 * 1024;  // bytes, a multiple of 8
-  std::vector<std::uint8_t> pattern(kPeriod + kWindow, 0);
-  for (const std::uint64_t p : kWindowPatternPrimes) {
-    if (p <= bound) {
-      *out++ = static_cast<std::uint32_t>(p);
-    }
-    for (std::uint64_t i = p / 2; i < pattern.size(); i += p) {
-      pattern[i] = 1;
+  for (const std::uint32_t p : kPatternPrimes) {
+    if (p != 2 && p <= bound) {
+      *out++ = p;  // the wheel leaves out 3 and 5, and the patterns clear 7..163 themselves
     }
   }
-  const std::uint64_t odd_count = (bound - 1) / 2 + 1;  // the odd numbers 2i + 1 <= bound: i < odd_count
-  const std::uint64_t root = isqrt(bound);
-  std::vector<std::uint8_t> composite(kWindow);
-  std::vector<std::uint32_t> crossing;       // the primes from 17 up to the root
-  std::vector<std::uint64_t> next_multiple;  // the byte of each one's next odd multiple
-  constexpr std::uint64_t kFirstScanned = 17 / 2;  // 1 and 3..15 are settled above
-  static_assert(kFirstScanned % 8 == 0, "the scan starts at a whole word");
-  for (std::uint64_t low = 0; low < odd_count; low += kWindow) {
-    const std::uint64_t count = std::min(kWindow, odd_count - low);
-    std::copy_n(pattern.begin() + static_cast<std::ptrdiff_t>(low % kPeriod), count, composite.begin());
-    std::fill(composite.begin() + static_cast<std::ptrdiff_t>(count), composite.end(), std::uint8_t{1});
-    for (std::size_t j = 0; j < crossing.size(); ++j) {
-      std::uint64_t i = next_multiple[j] - low;
-      for (const std::uint64_t step = crossing[j]; i < count; i += step) {
-        composite[i] = 1;
-      }
-      next_multiple[j] = low + i;
+  std::vector<std::uint32_t> crossing = odd_primes_up_to(isqrt(bound));
+  crossing.erase(crossing.begin(), std::upper_bound(crossing.begin(), crossing.end(), kLargestPatternPrime));
+  SmallPrimes crossers(crossing.data(), crossing.data() + crossing.size(), [](std::uint64_t p) {
+    return make_position(p * p / kNumbersPerByte, kWheelIndex[p % kNumbersPerByte]);  // p^2: multiplier p
+  });
+  // The number of each bit of a 64-bit word, from the word's first byte.
+  constexpr auto kBitNumber = [] {
+    std::array<std::uint32_t, 64> number{};
+    for (std::uint32_t i = 0; i < 64; ++i) {
+      number[i] = i / 8 * static_cast<std::uint32_t>(kNumbersPerByte) + kWheel[i % 8];
     }
-    // Eight bytes at a time: the zero bytes are primes. A prime's square lies more than eight
-    // bytes past it, so crossing its multiples here changes only words not yet read.
-    for (std::uint64_t word = low == 0 ? kFirstScanned : 0; word < count; word += 8) {
-      std::uint64_t bytes = 0;
-      std::memcpy(&bytes, composite.data() + word, 8);
-      std::uint64_t zero_bytes = ~bytes & 0x0101010101010101ULL;
-      for (; zero_bytes != 0; zero_bytes &= zero_bytes - 1) {
-        const std::uint64_t i = word + static_cast<std::uint64_t>(std::countr_zero(zero_bytes)) / 8;
-        const std::uint64_t p = 2 * (low + i) + 1;
-        *out++ = static_cast<std::uint32_t>(p);
-        if (p <= root) {
-          std::uint64_t m = p * p / 2 - low;
-          for (; m < count; m += p) {
-            composite[m] = 1;
-          }
-          crossing.push_back(static_cast<std::uint32_t>(p));
-          next_multiple.push_back(low + m);
-        }
+    return number;
+  }();
+  const std::uint64_t total_bytes = bound / kNumbersPerByte + 1;  // through the byte of `bound`
+  window_bytes = std::max<std::uint64_t>(8, window_bytes / 8 * 8);
+  std::vector<std::uint64_t> words(window_bytes / 8);
+  auto* const bytes = reinterpret_cast<std::uint8_t*>(words.data());  // byte access to the words is allowed
+  for (std::uint64_t low = 0; low < total_bytes; low += window_bytes) {
+    const std::uint64_t count = std::min(window_bytes, total_bytes - low);
+    presieve.apply(bytes, low, count);
+    crossers.cross_off_all(bytes, count);
+    if (low == 0) {
+      bytes[0] &= 0xFE;  // 1
+    }
+    if (low + count == total_bytes) {
+      // The numbers above `bound` in its byte, and the bytes after it up to the word's end.
+      const std::uint64_t remainder = bound % kNumbersPerByte;
+      const unsigned kept = remainder + 1 < kNumbersPerByte ? kFirstBitAtOrAbove[remainder + 1] : 8;  // kWheel[k] <= remainder
+      bytes[count - 1] &= static_cast<std::uint8_t>((1U << kept) - 1U);
+      std::fill(bytes + count, bytes + (count + 7) / 8 * 8, std::uint8_t{0});
+    }
+    for (std::uint64_t word = 0; word < (count + 7) / 8; ++word) {
+      const std::uint64_t word_number = (low + 8 * word) * kNumbersPerByte;
+      for (std::uint64_t bits = words[word]; bits != 0; bits &= bits - 1) {
+        *out++ = static_cast<std::uint32_t>(word_number + kBitNumber[static_cast<unsigned>(std::countr_zero(bits))]);
       }
     }
   }

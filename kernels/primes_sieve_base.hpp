@@ -18,7 +18,10 @@ std::uint64_t l1_data_bytes(std::uint64_t fallback);
 std::vector<std::uint32_t> odd_primes_up_to(std::uint64_t bound);
 
 // The same primes, faster, for the kernel's sieving primes (bound up to ~3.2e7, each run
-// builds them once before its workers start).
-std::vector<std::uint32_t> sieving_primes_up_to(std::uint64_t bound);
+// builds them once before its workers start), sieved in windows of window_bytes wheel bytes
+// (30 numbers each; rounded down to whole words). The presieve is the kernel's own.
+class Presieve;
+std::vector<std::uint32_t> sieving_primes_up_to(std::uint64_t bound, const Presieve& presieve,
+                                                std::uint64_t window_bytes = 32 * 1024);
 
 }  // namespace parscale::sieve

@@ -60,6 +60,14 @@ class DenseMediumPrimes {
       const std::uint64_t q = entry.quotient_and_index & kQuotientMask;
       std::uint64_t byte = entry.byte;
       unsigned k = entry.quotient_and_index >> kIndexShift;
+      // A crossing's step, q * gap + step, is one of five multiples of q, made once per prime
+      // and hidden from the compiler, plus a constant. Seeing q * gap, GCC folds it into each
+      // step as a scaled LEA, which takes 2 cycles on this host's cores (an add takes 1), on
+      // the chain from one crossing to the next. (The dense layer at the 10^15 window, rdtsc
+      // medians of 6 interleaved runs: 2.33 -> 2.24 G cycles; ratio to libprimesieve's count
+      // below 10^10, 1 thread, interleaved in one run: 0.992 -> 0.947.)
+      static_assert(kLargestGap210 == 10, "the gaps between multipliers are 2, 4, 6, 8 and 10");
+      const std::array<std::uint64_t, 5> q_times_gap = hidden_from_compiler({2 * q, 4 * q, 6 * q, 8 * q, 10 * q});
       // Crossing K: stop at the end, else strike the multiple and step to the next one.
 #define PARSCALE_CROSSING(K)                                                            \
   case (K):                                                                             \
@@ -68,7 +76,7 @@ class DenseMediumPrimes {
       goto stopped;                                                                     \
     }                                                                                   \
     bytes[byte] &= kCrossing210[R][K].mask;                                             \
-    byte += q * kCrossing210[R][K].gap + kCrossing210[R][K].step;
+    byte += q_times_gap[kCrossing210[R][K].gap / 2 - 1] + kCrossing210[R][K].step;
 #define PARSCALE_CROSSINGS_8(K)                                                         \
   PARSCALE_CROSSING(K)                                                                  \
   PARSCALE_CROSSING((K) + 1)                                                            \
@@ -100,6 +108,12 @@ class DenseMediumPrimes {
       entry.byte = static_cast<std::uint32_t>(byte - byte_count);
       entry.quotient_and_index = static_cast<std::uint32_t>(q | std::uint64_t{k} << kIndexShift);
     }
+  }
+
+  // The values unchanged, but computed out of the compiler's sight: it keeps them in registers.
+  [[gnu::always_inline]] static std::array<std::uint64_t, 5> hidden_from_compiler(std::array<std::uint64_t, 5> v) {
+    asm("" : "+r"(v[0]), "+r"(v[1]), "+r"(v[2]), "+r"(v[3]), "+r"(v[4]));
+    return v;
   }
 
   std::array<std::vector<Entry>, 8> residues_;  // [index of p mod 30 in kWheel]

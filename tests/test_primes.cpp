@@ -102,24 +102,32 @@ TEST(PrimeSieve, RandomLimitsAndRangesAgreeWithTheOracle) {
 }
 
 TEST(PrimeSieve, SievingPrimesAreThePlainSievesOddPrimes) {
-  // The kernel's source of sieving primes (windows of 32768 odd numbers from a pattern of the
-  // multiples of 3..13, period 15015) against the plain sieve: every bound up to 300, bounds
-  // on either side of the windows' and the pattern's edges and of the squares of the first
-  // crossing primes, and the largest the kernel asks for (sqrt(1e15)).
+  // The kernel's source of sieving primes (windows of the mod-30 wheel from the pre-sieve's
+  // patterns, then the primes from 167 on crossed from their squares) against the plain sieve:
+  // every bound up to 400, bounds on either side of window edges (with 8-byte, 64-byte and the
+  // default 32 KB windows), of the first pattern's period (17017 bytes) and the patterns'
+  // 4 KB chunks, and of the squares of the first crossing primes, and the largest the kernel
+  // asks for (sqrt(1e15)).
+  const sieve::Presieve presieve;
   std::vector<std::uint64_t> bounds;
-  for (std::uint64_t bound = 0; bound <= 300; ++bound) {
+  for (std::uint64_t bound = 0; bound <= 400; ++bound) {
     bounds.push_back(bound);
   }
-  for (const std::uint64_t edge : {std::uint64_t{2 * 15015}, std::uint64_t{2 * 32768}, std::uint64_t{4 * 32768},
-                                   std::uint64_t{17 * 17}, std::uint64_t{2 * 32768 + 17 * 17},
-                                   std::uint64_t{1'000'000}}) {
-    for (std::uint64_t bound = edge - 3; bound <= edge + 3; ++bound) {
+  for (const std::uint64_t edge : {std::uint64_t{30 * 8}, std::uint64_t{30 * 64}, std::uint64_t{30 * 32768},
+                                   std::uint64_t{2 * 30 * 32768}, std::uint64_t{30 * 17017}, std::uint64_t{30 * 4096},
+                                   std::uint64_t{167 * 167}, std::uint64_t{173 * 173}, std::uint64_t{1'000'000}}) {
+    for (std::uint64_t bound = edge - 31; bound <= edge + 31; ++bound) {
       bounds.push_back(bound);
     }
   }
   bounds.push_back(sieve::isqrt(PrimeSieveSum::max_limit - 1));
   for (const std::uint64_t bound : bounds) {
-    EXPECT_EQ(sieve::sieving_primes_up_to(bound), sieve::odd_primes_up_to(bound)) << "bound " << bound;
+    const std::vector<std::uint32_t> expected = sieve::odd_primes_up_to(bound);
+    EXPECT_EQ(sieve::sieving_primes_up_to(bound, presieve), expected) << "bound " << bound;
+    if (bound < 1'100'000) {
+      EXPECT_EQ(sieve::sieving_primes_up_to(bound, presieve, 8), expected) << "bound " << bound << ", 8-byte windows";
+      EXPECT_EQ(sieve::sieving_primes_up_to(bound, presieve, 64), expected) << "bound " << bound << ", 64-byte windows";
+    }
   }
 }
 
