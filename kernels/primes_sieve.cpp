@@ -192,7 +192,7 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
     }
     dense.cross_off_all(bytes, byte_count);
     sparse.cross_off_all(bytes, byte_count);
-    large.cross_off_segment(s, bytes, byte_count);
+    large.cross_off_segment(s, bytes);
     // Keep only the numbers in [low, high), and 1 is not a prime.
     const std::uint64_t bits = byte_count * 8;
     if (low > segment_low) {

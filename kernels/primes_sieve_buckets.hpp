@@ -28,9 +28,10 @@ namespace parscale::sieve {
 //     block's segment count. A prime whose first multiple (its square) lies further ahead
 //     waits in a queue ordered by that multiple until the ring reaches it.
 //   * Each segment has one list per residue class p mod 30, so the crossing calls are direct:
-//     taken in prime order, they mispredicted an indirect call on most hits; and per class
-//     (see kSingleLists): primes that move a segment or more per crossing cross once per
-//     visit with no loop.
+//     taken in prime order, they mispredicted an indirect call on most hits.
+//   * Each entry is one crossing: a prime whose next multiple falls in the same segment goes
+//     back into that segment's list, which is taken again until it stays empty, so no visit
+//     loops to the segment's end (see cross_off).
 //   * The multipliers skip the multiples of 7 too (mod-210 wheel, primes_sieve_wheel210.hpp).
 //   * Segments are a power of two bytes long, so finding a hit's segment is a shift.
 class LargePrimeBuckets {
@@ -64,11 +65,12 @@ class LargePrimeBuckets {
   }
 
   // Crosses the primes of segment s off its bytes and files each in the next segment it hits.
-  void cross_off_segment(std::uint64_t s, std::uint8_t* bytes, std::uint64_t byte_count) {
+  // The bytes run to segment_bytes even for the last, short segment: it has no next segment,
+  // so a prime can hit it past its end, where nothing is summed.
+  void cross_off_segment(std::uint64_t s, std::uint8_t* bytes) {
     admit_waiting(s);
     [&]<unsigned... R>(std::integer_sequence<unsigned, R...>) {
-      (cross_off_several<R>(s, bytes, byte_count), ...);
-      (cross_off_single<R>(s, bytes), ...);
+      (cross_off<R>(s, bytes), ...);
     }(std::make_integer_sequence<unsigned, 8>{});
   }
 
@@ -94,16 +96,8 @@ class LargePrimeBuckets {
     std::uint32_t prime;
     std::uint64_t position;  // from the start of segment 0
   };
-  // Lists [0, 8) of a slot hold the primes that may hit a segment several times, by residue;
-  // lists [8, 16) those that move at least a segment from one crossing to the next (the
-  // smallest gap on the wheel is 2 q bytes), so each segment crosses them at most once.
-  static constexpr unsigned kSingleLists = 8;
-  [[nodiscard]] bool single_hit(std::uint64_t quotient) const { return 2 * quotient >= segment_bytes_; }
-
   void file_in(std::uint64_t target, std::uint32_t prime, std::uint64_t position) {
-    const std::uint32_t quotient = prime / 30;
-    push(ring_[target & slot_mask_][(single_hit(quotient) ? kSingleLists : 0) + kWheelIndex[prime % 30]], quotient,
-         position);
+    push(ring_[target & slot_mask_][kWheelIndex[prime % 30]], prime / 30, position);
   }
 
   [[gnu::always_inline]] void push(List& list, std::uint32_t quotient, std::uint64_t position) {
@@ -157,8 +151,8 @@ class LargePrimeBuckets {
 
   // Asks for the start of the bucket after `bucket` while this one is crossed: the chain is
   // followed pointer by pointer, and a bucket filled segments ago has left the L2 (without
-  // this, reading the next bucket's header and first hits was a third of the single-hit
-  // primes' time at 10^15).
+  // this, reading the next bucket's header and first hits was a third of the time of the
+  // primes that cross a segment once at most, at 10^15).
   static void prefetch_next(const Bucket* bucket) {
     const Bucket* const next = bucket->next;
     if (next != nullptr) {
@@ -179,61 +173,36 @@ class LargePrimeBuckets {
     return next;
   }
 
-  // Residue class R's primes that may hit segment s several times: cross until past its end.
+  // Residue class R's primes of segment s: one crossing per entry, each filed where its next
+  // multiple falls, in this segment's list again if it is still in the segment (taken again
+  // below until empty). The primes below about 15 x segment bytes (2 q < segment bytes,
+  // p = 30 q + r) can hit a segment more than once; a loop to the segment's end ran them
+  // before, its exit mispredicted whenever a visit had one hit more or less than the last
+  // (the large primes at the 1e15 window, rdtsc, medians of 5 interleaved runs: 1.51 -> 1.41
+  // G cycles).
   template <unsigned R>
-  [[gnu::noinline]] void cross_off_several(std::uint64_t s, std::uint8_t* const bytes, const std::uint64_t byte_count) {
-    Bucket* bucket = take(s, R);
-    // Copies in registers: the byte stores may alias the members. Only the last segment can be
-    // short, and nothing follows it: its primes are not filed again.
+  [[gnu::noinline]] void cross_off(std::uint64_t s, std::uint8_t* const bytes) {
+    // Copies in registers: the byte stores may alias the members.
     const unsigned shift = position_shift_ - kIndexBits210;
     const std::uint64_t in_segment = segment_bytes_ - 1;
     const std::uint64_t slot_mask = slot_mask_;
     const std::uint64_t segments_left = segments_ - 1 - s;
-    std::array<List, 2 * kSingleLists>* const ring = ring_.data();
-    for (; bucket != nullptr; bucket = release(bucket)) {
-      prefetch_next(bucket);
-      for (const Hit* hit = bucket->hits; hit != bucket->end; ++hit) {
-        __builtin_prefetch(hit + kPrefetchHits);
-        const std::uint64_t q = hit->quotient;
-        std::uint64_t byte = hit->position >> kIndexBits210;
-        unsigned k = hit->position & ((1U << kIndexBits210) - 1);
-        while (byte < byte_count) {
-          const Crossing210 crossing = kCrossing210[R][k];
+    std::array<List, 8>* const ring = ring_.data();
+    for (Bucket* bucket = take(s, R); bucket != nullptr; bucket = take(s, R)) {
+      for (; bucket != nullptr; bucket = release(bucket)) {
+        prefetch_next(bucket);
+        for (const Hit* hit = bucket->hits; hit != bucket->end; ++hit) {
+          __builtin_prefetch(hit + kPrefetchHits);
+          const std::uint64_t q = hit->quotient;
+          const std::uint64_t byte = hit->position >> kIndexBits210;
+          const Crossing210 crossing = kCrossing210[R][hit->position & ((1U << kIndexBits210) - 1)];
           bytes[byte] &= crossing.mask;
-          byte += q * crossing.gap + crossing.step;
-          k = k + 1 == kWheel210Size ? 0 : k + 1;  // not crossing.next: keeps the load off k's chain
-        }
-        const std::uint64_t ahead = byte >> shift;
-        if (ahead - 1 < segments_left) {  // 1 <= ahead <= segments_left
-          push(ring[(s + ahead) & slot_mask][R], static_cast<std::uint32_t>(q), make_position210(byte & in_segment, k));
-        }
-      }
-    }
-  }
-
-  // Residue class R's primes that cross segment s once: no loop and no test of the segment's
-  // end (the last, short segment's bytes up to segment_bytes exist and are not summed).
-  template <unsigned R>
-  [[gnu::noinline]] void cross_off_single(std::uint64_t s, std::uint8_t* const bytes) {
-    Bucket* bucket = take(s, kSingleLists + R);
-    const unsigned shift = position_shift_ - kIndexBits210;
-    const std::uint64_t in_segment = segment_bytes_ - 1;
-    const std::uint64_t slot_mask = slot_mask_;
-    const std::uint64_t segments_left = segments_ - 1 - s;
-    std::array<List, 2 * kSingleLists>* const ring = ring_.data();
-    for (; bucket != nullptr; bucket = release(bucket)) {
-      prefetch_next(bucket);
-      for (const Hit* hit = bucket->hits; hit != bucket->end; ++hit) {
-        __builtin_prefetch(hit + kPrefetchHits);
-        const std::uint64_t q = hit->quotient;
-        const std::uint64_t byte = hit->position >> kIndexBits210;
-        const Crossing210 crossing = kCrossing210[R][hit->position & ((1U << kIndexBits210) - 1)];
-        bytes[byte] &= crossing.mask;
-        const std::uint64_t next = byte + q * crossing.gap + crossing.step;
-        const std::uint64_t ahead = next >> shift;
-        if (ahead <= segments_left) {
-          push(ring[(s + ahead) & slot_mask][kSingleLists + R], static_cast<std::uint32_t>(q),
-               make_position210(next & in_segment, crossing.next));
+          const std::uint64_t next = byte + q * crossing.gap + crossing.step;
+          const std::uint64_t ahead = next >> shift;
+          if (ahead <= segments_left) {
+            push(ring[(s + ahead) & slot_mask][R], static_cast<std::uint32_t>(q),
+                 make_position210(next & in_segment, crossing.next));
+          }
         }
       }
     }
@@ -243,7 +212,7 @@ class LargePrimeBuckets {
   std::uint64_t segment_bytes_;
   unsigned position_shift_;  // a position >> this = whole segments ahead
   std::uint64_t slot_mask_ = 0;
-  std::vector<std::array<List, 2 * kSingleLists>> ring_;  // [segment & slot_mask_][list]
+  std::vector<std::array<List, 8>> ring_;  // [segment & slot_mask_][index of p mod 30 in kWheel]
   std::vector<Waiting> waiting_;  // primes whose first multiple is beyond the ring, in order
   std::size_t waiting_next_ = 0;
   Bucket* free_ = nullptr;
