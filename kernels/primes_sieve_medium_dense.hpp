@@ -64,7 +64,7 @@ class DenseMediumPrimes {
       // and hidden from the compiler, plus a constant. Seeing q * gap, GCC folds it into each
       // step as a scaled LEA, which takes 2 cycles on this host's cores (an add takes 1), on
       // the chain from one crossing to the next. (The dense layer at the 10^15 window, rdtsc
-      // medians of 6 interleaved runs: 2.33 -> 2.24 G cycles; ratio to libprimesieve's count
+      // medians of 8 interleaved runs: 2.215 -> 2.137 G cycles; ratio to libprimesieve's count
       // below 10^10, 1 thread, interleaved in one run: 0.992 -> 0.947.)
       static_assert(kLargestGap210 == 10, "the gaps between multipliers are 2, 4, 6, 8 and 10");
       const std::array<std::uint64_t, 5> q_times_gap = hidden_from_compiler({2 * q, 4 * q, 6 * q, 8 * q, 10 * q});
