@@ -103,13 +103,13 @@ template <unsigned R, unsigned J>
 // (A plain function over the pack, not a lambda capturing by reference: byte stores may alias
 // anything, so captured variables were reloaded from memory at every crossing.)
 template <unsigned R, unsigned J, std::size_t... K>
-WheelPosition cross_off_from(std::uint8_t* const bytes, const std::uint64_t byte_count, const std::uint64_t p,
+WheelPosition cross_off_from(std::uint8_t* const bytes, const std::uint64_t byte_count, const std::uint64_t quotient,
                              const std::uint64_t byte, std::index_sequence<K...> /*crossings*/) {
   if (byte >= byte_count) {
     return make_position(byte, J);
   }
-  const auto q = static_cast<std::int64_t>(p / 30);
-  const auto step = static_cast<std::int64_t>(p);
+  const auto q = static_cast<std::int64_t>(quotient);
+  const auto step = static_cast<std::int64_t>(30 * quotient + kWheel[R]);  // p
   const auto end = static_cast<std::int64_t>(byte_count);
   const std::array<std::int64_t, 8> offsets = {(q * kWheel[K] + kRoundByte[R][K])...};
   std::int64_t base = static_cast<std::int64_t>(byte) - offsets[J];
