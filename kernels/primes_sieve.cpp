@@ -65,8 +65,9 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
   if (from > limit) {
     throw std::invalid_argument(fmt::format("the window [{}, {}) starts past its end", from, limit));
   }
-  if (segment_bytes < 16 || !std::has_single_bit(segment_bytes) || segment_bytes > (std::uint64_t{1} << 26)) {
-    throw std::invalid_argument(fmt::format("segment bytes must be a power of two in [16, 2^26], got {}",
+  // At most 2^24: the large primes' hits keep their position in a segment in 32 bits (LargePrimeBuckets).
+  if (segment_bytes < 16 || !std::has_single_bit(segment_bytes) || segment_bytes > (std::uint64_t{1} << 24)) {
+    throw std::invalid_argument(fmt::format("segment bytes must be a power of two in [16, 2^24], got {}",
                                             segment_bytes));
   }
   if (segments_per_block == 0) {

@@ -32,7 +32,7 @@ class DenseMediumPrimes {
       const std::uint64_t position = first_position(*p);
       residues_[kWheelIndex[*p % 30]].push_back(
           {static_cast<std::uint32_t>(position >> kIndexBits210),
-           static_cast<std::uint32_t>(*p / 30 | (position & kIndexMask) << kIndexShift)});
+           static_cast<std::uint32_t>(*p / 30 | (position & kIndexMask210) << kIndexShift)});
     }
   }
 
@@ -47,7 +47,6 @@ class DenseMediumPrimes {
   // The resuming crossing shares a word with the quotient (p / 30 < 2^21 for p <= 2^25): the
   // byte alone takes 32 bits, since a block's first multiples lie up to 2^31 bytes ahead.
   static constexpr unsigned kIndexShift = 26;
-  static constexpr std::uint64_t kIndexMask = (1U << kIndexBits210) - 1;
   static constexpr std::uint32_t kQuotientMask = (std::uint32_t{1} << kIndexShift) - 1;
   struct Entry {
     std::uint32_t byte;                // of the next multiple, from the start of the next call's bytes

@@ -81,6 +81,27 @@ constexpr std::uint32_t kLargestGap210 = 10;
 // A prime's place on the mod-210 wheel: the byte of its next multiple and that multiplier's
 // index in kWheel210, packed as byte << 6 | index.
 constexpr unsigned kIndexBits210 = 6;
+constexpr std::uint64_t kIndexMask210 = (std::uint64_t{1} << kIndexBits210) - 1;
 constexpr std::uint64_t make_position210(std::uint64_t byte, unsigned k) { return byte << kIndexBits210 | k; }
+
+// kCrossing210 for a prime's place p / 30 << 32 | make_position210(byte, k) taken whole: the
+// next place is place + (p / 30) gap_shifted + addend (while byte stays below 2^26).
+struct HitStep210 {
+  std::uint64_t gap_shifted;  // gap << kIndexBits210
+  std::uint64_t addend;       // step << kIndexBits210, plus the next index minus this one (mod 2^64)
+  std::uint64_t mask;         // clears the multiple's bit (the low byte)
+  std::uint64_t padding;      // 32 bytes: an entry's address is a shift of its index
+};
+constexpr auto kHitStep210 = [] {
+  std::array<std::array<HitStep210, kWheel210Size>, 8> table{};
+  for (std::size_t r = 0; r < 8; ++r) {
+    for (std::size_t k = 0; k < kWheel210Size; ++k) {
+      const Crossing210 crossing = kCrossing210[r][k];
+      table[r][k] = {std::uint64_t{crossing.gap} << kIndexBits210,
+                     (std::uint64_t{crossing.step} << kIndexBits210) + crossing.next - k, crossing.mask, 0};
+    }
+  }
+  return table;
+}();
 
 }  // namespace parscale::sieve
