@@ -15,6 +15,7 @@
 #include "primes_sieve_buckets.hpp"
 #include "primes_sieve_medium_dense.hpp"
 #include "primes_sieve_medium_sparse.hpp"
+#include "primes_sieve_multiplier_wheel.hpp"
 #include "primes_sieve_sums.hpp"
 #include "primes_sieve_wheel.hpp"
 #include "primes_sieve_wheel_primes.hpp"
@@ -31,10 +32,9 @@ using sieve::kPatternPrimes;
 using sieve::kToCoprime;
 using sieve::kWheelIndex;
 using sieve::LargePrimeBuckets;
+using sieve::Wheel210;
+using sieve::Wheel2310;
 using sieve::make_position;
-using sieve::make_position210;
-using sieve::kToCoprime210;
-using sieve::kWheel210Index;
 using sieve::SegmentTotals;
 using sieve::SmallPrimes;
 using sieve::SparseMediumPrimes;
@@ -124,7 +124,7 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   //   * small: at least 32 hits per L1-sized piece of a segment, crossed piece by piece while
   //     the piece is in L1, in mod-30 rounds (SmallPrimes);
   //   * dense medium: p <= segment bytes / 2 (about 16 hits per segment or more), crossed over
-  //     the whole segment from L2 on the mod-210 wheel (DenseMediumPrimes);
+  //     the whole segment from L2 on the mod-2310 wheel (DenseMediumPrimes);
   //   * sparse medium: p <= 8 x segment bytes (about one hit per segment or more), crossed
   //     over the whole segment on the mod-30 wheel, one checked multiple at a time
   //     (SparseMediumPrimes);
@@ -168,15 +168,9 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   SmallPrimes small(small_first, dense_first, first_position);
   SparseMediumPrimes sparse(sparse_first, sparse_last, first_position);
   LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1));
-  // The same on the mod-210 wheel, for the dense medium and the large primes.
-  auto first_position210 = [start](std::uint64_t p) {
-    std::uint64_t multiplier = std::max(p, (start + p - 1) / p);
-    multiplier += kToCoprime210[multiplier % 210];
-    return make_position210((p * multiplier - start) / 30, kWheel210Index[multiplier % 210]);
-  };
-  DenseMediumPrimes dense(dense_first, sparse_first, first_position210);
+  DenseMediumPrimes dense(dense_first, sparse_first, [start](std::uint64_t p) { return Wheel2310::first_position(p, start); });
   for (auto it = medium_end; it != used_end; ++it) {
-    large.file(*it, first_position210(*it));
+    large.file(*it, Wheel210::first_position(*it, start));
   }
 
   std::vector<std::uint64_t> words(segment_bytes_ / 8);

@@ -19,11 +19,12 @@
 //     L2-sized segment in the same grouped lists, one checked multiple at a time
 //     (primes_sieve_medium_sparse.hpp);
 //   * dense medium primes (between small and sparse) cross off over the whole segment on the
-//     mod-210 wheel, one multiple at a time: in L2 the number of crossings counts more than
-//     the instructions around them (primes_sieve_medium_dense.hpp);
+//     mod-2310 wheel of multipliers (they skip the multiples of 7 and 11 too), one multiple
+//     at a time: in L2 the number of crossings counts more than the instructions around them
+//     (primes_sieve_medium_dense.hpp, primes_sieve_multiplier_wheel.hpp);
 //   * large primes (fewer hits per segment) wait in buckets of the next segment they hit, so
 //     a segment only touches the primes that actually hit it; they skip the multiples of 7
-//     too (a mod-210 wheel of multipliers: primes_sieve_buckets.hpp, primes_sieve_wheel210.hpp);
+//     too (the mod-210 wheel of multipliers: primes_sieve_buckets.hpp);
 //   * sums come from the words, by popcounts of masked words (primes_sieve_sums.*).
 // The base primes come from primes_sieve_base.*; the known totals, the plain sieve and the
 // verdict live in primes_sieve_reference.cpp; this header's class and primes_sieve.cpp tie

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "primes_sieve_wheel.hpp"
-#include "primes_sieve_wheel210.hpp"
+#include "primes_sieve_multiplier_wheel.hpp"
 
 namespace parscale::sieve {
 
@@ -32,7 +32,7 @@ namespace parscale::sieve {
 //   * Each entry is one crossing: a prime whose next multiple falls in the same segment goes
 //     back into that segment's list, which is taken again until it stays empty, so no visit
 //     loops to the segment's end (see cross_off).
-//   * The multipliers skip the multiples of 7 too (mod-210 wheel, primes_sieve_wheel210.hpp).
+//   * The multipliers skip the multiples of 7 too (Wheel210, primes_sieve_multiplier_wheel.hpp).
 //   * Segments are a power of two bytes long, so finding a hit's segment is a shift.
 //   * A hit is one 64-bit word and a list one pointer (see Hit and Bucket): the loop over a
 //     segment's hits runs about 6 cycles a hit, and what it costs is its instructions.
@@ -40,10 +40,10 @@ class LargePrimeBuckets {
  public:
   LargePrimeBuckets(std::uint64_t segments, std::uint64_t segment_bytes, std::uint64_t largest_prime)
       : segments_(segments), segment_bytes_(segment_bytes),
-        position_shift_(kIndexBits210 + static_cast<unsigned>(std::countr_zero(segment_bytes))) {
-    // A crossing moves at most kLargestGap210 q + 10 bytes ahead (p = 30 q + r): from a
+        position_shift_(Wheel210::kIndexBits + static_cast<unsigned>(std::countr_zero(segment_bytes))) {
+    // A crossing moves at most Wheel210::kLargestGap q + 10 bytes ahead (p = 30 q + r): from a
     // segment's last byte that is at most reach / segment_bytes + 1 segments on.
-    const std::uint64_t reach = (largest_prime / 30) * kLargestGap210 + 16;
+    const std::uint64_t reach = (largest_prime / 30) * Wheel210::kLargestGap + 16;
     const std::uint64_t slots = std::bit_ceil(std::min<std::uint64_t>(segments, reach / segment_bytes + 2));
     ring_.resize(slots);
     slot_mask_ = slots - 1;
@@ -51,7 +51,7 @@ class LargePrimeBuckets {
   LargePrimeBuckets(const LargePrimeBuckets&) = delete;
   LargePrimeBuckets& operator=(const LargePrimeBuckets&) = delete;
 
-  // Files `prime`, whose first multiple is at `position` (make_position210) from the start
+  // Files `prime`, whose first multiple is at `position` (Wheel210::make_position) from the start
   // of segment 0. Primes come in increasing order, so those beyond the ring (first multiple
   // p^2) queue in order.
   void file(std::uint32_t prime, std::uint64_t position) {
@@ -78,11 +78,11 @@ class LargePrimeBuckets {
 
  private:
   // A hit: p / 30 (p mod 30 is the list's) in the high half, its position in the segment the
-  // list belongs to (make_position210) in the low half. One word, so that stepping a prime to
+  // list belongs to (Wheel210::make_position) in the low half. One word, so that stepping a prime to
   // its next multiple is one multiply-add on the whole hit (kHitStep210). The low half holds
   // any next position, byte < segment bytes + 10 q + 10 < 2^24 + 2^24 (segment bytes <= 2^24,
   // q < 2^21), shifted by 6: no carry reaches p / 30.
-  // (Against the {quotient, position} pair with a 4-byte kCrossing210 entry, and a list of
+  // (Against the {quotient, position} pair with a 4-byte entry of the crossings table, and a list of
   // three pointers (end, limit, first bucket): the loop went from 36 to 29 instructions a hit,
   // the large primes at the 10^15 window from 1.30 to 1.09 G cycles (rdtsc, two interleaved
   // pairs of runs), the whole run 6.57 -> 6.36 G.)
@@ -189,7 +189,7 @@ class LargePrimeBuckets {
     // Copies in registers: the byte stores may alias the members.
     const unsigned shift = position_shift_;
     // Keeps p / 30 and the position within its segment.
-    const std::uint64_t keep = ~std::uint64_t{0xffffffff} | ((segment_bytes_ << kIndexBits210) - 1);
+    const std::uint64_t keep = ~std::uint64_t{0xffffffff} | ((segment_bytes_ << Wheel210::kIndexBits) - 1);
     const std::uint64_t slot_mask = slot_mask_;
     const std::uint64_t segments_left = segments_ - 1 - s;
     std::array<List, 8>* const ring = ring_.data();
@@ -199,8 +199,8 @@ class LargePrimeBuckets {
         prefetch_next(bucket);
         for (const Hit* hit = bucket->hits; hit != end; ++hit) {
           const Hit h = *hit;
-          const HitStep210& step = kHitStep210[R][h & kIndexMask210];
-          bytes[static_cast<std::uint32_t>(h) >> kIndexBits210] &= static_cast<std::uint8_t>(step.mask);
+          const HitStep210& step = kHitStep210[R][h & Wheel210::kIndexMask];
+          bytes[static_cast<std::uint32_t>(h) >> Wheel210::kIndexBits] &= static_cast<std::uint8_t>(step.mask);
           const Hit next = h + (h >> 32) * step.gap_shifted + step.addend;  // the next multiple, from this segment
           const std::uint64_t ahead = static_cast<std::uint32_t>(next) >> shift;
           if (ahead <= segments_left) {
