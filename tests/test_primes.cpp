@@ -343,6 +343,9 @@ TEST(PrimeSieve, RejectsLimitsAboveTheMaximumAndBadGeometry) {
   EXPECT_THROW(PrimeSieveSum(1000, 24), std::invalid_argument);
   EXPECT_THROW(PrimeSieveSum(1000, 48), std::invalid_argument);  // segments are a power of two bytes
   EXPECT_THROW(PrimeSieveSum(1000, 8), std::invalid_argument);  // at least 16 bytes
+  // At most 2^24 bytes: a large prime's hit keeps its position in a segment in 32 bits.
+  EXPECT_NO_THROW(PrimeSieveSum(1000, std::uint64_t{1} << 24));
+  EXPECT_THROW(PrimeSieveSum(1000, std::uint64_t{1} << 25), std::invalid_argument);
   // A block's positions are 32-bit: at most 2^31 bytes of the wheel per block.
   EXPECT_NO_THROW(PrimeSieveSum(1000, 16, (std::uint64_t{1} << 31) / 16));
   EXPECT_THROW(PrimeSieveSum(1000, 16, (std::uint64_t{1} << 31) / 16 + 1), std::invalid_argument);
