@@ -36,13 +36,15 @@ class GroupedWheelPrimes {
       ++per_residue[kWheelIndex[*p % 30]];
     }
     const std::size_t capacity = *std::max_element(per_residue.begin(), per_residue.end());
+    storage_ = std::make_unique_for_overwrite<Entry[]>(kLists * capacity);  // filled before read
+    Entry* next_list = storage_.get();
     for (auto& residue : groups_) {
       for (auto& list : residue) {
-        list.entries = std::make_unique_for_overwrite<Entry[]>(capacity);  // filled before read
+        list.entries = std::exchange(next_list, next_list + capacity);
       }
     }
     for (auto& list : moved_) {
-      list.entries = std::make_unique_for_overwrite<Entry[]>(capacity);
+      list.entries = std::exchange(next_list, next_list + capacity);
     }
     for (const std::uint32_t* p = first; p != last; ++p) {
       const WheelPosition position = first_position(*p);
@@ -76,17 +78,18 @@ class GroupedWheelPrimes {
   };
 
   // A group's entries. Any group can take every prime of its residue class, since a call may
-  // move them all to one group: the lists are allocated at that size and never grown, so a
-  // visit files its prime with one store through a pointer, no capacity check. (Of the 8 x
-  // 9 lists only the filled part is ever touched; at the 10^15 window each is 0.5 MB of
-  // address space.) Filing through std::vector::push_back reloaded the vector's end and
-  // capacity from memory on every visit, since the byte stores may alias them (rdtsc, one
-  // interleaved pair of runs at the 10^15 window: sparse medium primes 1.95 -> 1.83 G cycles,
-  // small primes 1.20 -> 1.18).
+  // move them all to one group: the lists have that room from the start and never grow, so a
+  // visit files its prime with one store through a pointer, no capacity check. The lists
+  // share one allocation, of which only the filled part is touched (the 10^15 window's
+  // sparse primes: 36 MB of address space; the run's peak RSS stayed at 32 MB). Filing
+  // through std::vector::push_back reloaded the vector's end and capacity from memory on
+  // every visit, since the byte stores may alias them (rdtsc, one interleaved pair of runs
+  // at the 10^15 window: sparse medium primes 1.95 -> 1.83 G cycles, small primes 1.20 -> 1.18).
   struct List {
-    std::unique_ptr<Entry[]> entries;
+    Entry* entries = nullptr;
     std::size_t size = 0;
   };
+  static constexpr std::size_t kLists = 8 * 8 + 8;  // groups_ and moved_
 
   // Not inlined into cross_off_all: with the checked crossings the eight residues' code
   // together outgrew GCC's inlining budget, which then called the filing of each visit out
@@ -99,11 +102,11 @@ class GroupedWheelPrimes {
     std::array<List, 8>& groups = groups_[R];
     std::array<Entry*, 8> tails;
     for (unsigned k = 0; k < 8; ++k) {
-      tails[k] = moved_[k].entries.get();
+      tails[k] = moved_[k].entries;
     }
     (cross_off_group<R, J>(bytes, byte_count, groups[J], tails), ...);
     for (unsigned k = 0; k < 8; ++k) {
-      moved_[k].size = static_cast<std::size_t>(tails[k] - moved_[k].entries.get());
+      moved_[k].size = static_cast<std::size_t>(tails[k] - moved_[k].entries);
       std::swap(groups[k], moved_[k]);
     }
   }
@@ -111,14 +114,15 @@ class GroupedWheelPrimes {
   template <unsigned R, unsigned J>
   [[gnu::always_inline]] static void cross_off_group(std::uint8_t* bytes, std::uint64_t byte_count, const List& group,
                                                      std::array<Entry*, 8>& tails) {
-    const Entry* const end = group.entries.get() + group.size;
-    for (const Entry* entry = group.entries.get(); entry != end; ++entry) {
+    const Entry* const end = group.entries + group.size;
+    for (const Entry* entry = group.entries; entry != end; ++entry) {
       const std::uint32_t quotient = entry->quotient;
       const WheelPosition next = Crossing::template cross<R, J>(bytes, byte_count, quotient, entry->byte);
       *tails[next & 7]++ = {static_cast<std::uint32_t>((next >> 3) - byte_count), quotient};
     }
   }
 
+  std::unique_ptr<Entry[]> storage_;            // every list's room
   std::array<std::array<List, 8>, 8> groups_;  // [residue][resuming crossing]
   std::array<List, 8> moved_;                   // this residue's groups for the next call
 };
