@@ -3,6 +3,7 @@
 option (and the accepted range), print nothing on stdout, and create or change no file.
 Run plainly (--launch serial) and under mpiexec with 3 ranks (--launch np3)."""
 import argparse
+import concurrent.futures
 import os
 import sys
 import tempfile
@@ -200,15 +201,18 @@ def check(case, ranks):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--launch", choices=["serial", "np3"], default="serial")
+    parser.add_argument("--jobs", type=int, default=6, help="cases run at once (default 6)")
     options = parser.parse_args()
     ranks = None if options.launch == "serial" else 3
     cases = CASES + (SERIAL_ONLY_CASES if ranks is None else MPI_ONLY_CASES)
-    failures = []
-    failed_cases = 0
-    for case in cases:
-        case_failures = check(case, ranks)
-        failed_cases += 1 if case_failures else 0
-        failures += case_failures
+    # The cases run side by side: each launch spends most of its ~0.35 s (plain) or ~0.8 s
+    # (mpiexec -n 3) waiting on Open MPI's start-up, not on the CPU (10 plain launches: 3.6 s of
+    # wall time, 1.2 s of CPU time on 2 cores). Each case has its own directory, and the
+    # leftover-process check looks for that directory's name only.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        results = list(pool.map(lambda case: check(case, ranks), cases))
+    failures = [failure for case_failures in results for failure in case_failures]
+    failed_cases = sum(1 for case_failures in results if case_failures)
     for failure in failures:
         print("FAIL", failure)
     print(f"{len(cases) - failed_cases} passed, {failed_cases} failed ({len(cases)} bad inputs, "

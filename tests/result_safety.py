@@ -16,6 +16,7 @@ code, the error line, stdout, and the bytes of every file in its directory befor
                     nothing run). Exits 77 (skipped) when it cannot mount.
 """
 import argparse
+import concurrent.futures
 import csv
 import io
 import json
@@ -72,6 +73,15 @@ def run_command(command, cwd, env=None, timeout=90, stdout=subprocess.PIPE, pree
     except subprocess.TimeoutExpired as expired:
         return None, b"", expired.stderr or b"", time.monotonic() - began
     return result.returncode, result.stdout or b"", result.stderr, time.monotonic() - began
+
+
+def run_side_by_side(check, cases):
+    """check(*case) for every case, four at a time: each launch spends most of its time waiting on
+    Open MPI's start-up, not on the CPU (as in cli_errors.py). Each case must work in its own
+    directory, which is also what its leftover-process check looks for."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        for done in [pool.submit(check, *case) for case in cases]:
+            done.result()  # re-raises what a case raised
 
 
 def error_lines(stderr, name):
@@ -138,7 +148,7 @@ def file_refusals(ranks):
         ("CSV last row in an open quote", lambda w: setup_torn(w, b'1,"never closed\n'), ["--csv", "runs.csv"],
          "line 3 is not a whole row"),
     ]
-    for label, setup, args, needle in cases:
+    def check_case(label, setup, args, needle):
         with tempfile.TemporaryDirectory(prefix="parscale-safety-") as work:
             if setup:
                 setup(work)
@@ -147,6 +157,8 @@ def file_refusals(ranks):
             code, out, err, _ = run_command(command, work)
             check_refusal(f"{label} [{where}]", code, out, err, "simpson", needle, before, snapshot(work))
             expect(not processes_with(os.path.basename(work)), f"{label}: processes left behind")
+
+    run_side_by_side(check_case, cases)
 
 
 def file_writes(ranks):
@@ -279,21 +291,22 @@ def agreement():
         ("OMP_THREAD_LIMIT 1 on some ranks (hybrid --threads 2)", [simpson, "--model", "hybrid", "--threads", "2"],
          [simpson, "--model", "hybrid", "--threads", "2"], None, {"OMP_THREAD_LIMIT": "1"}, "threads per rank"),
     ]
-    for ranks in (2, 3):
-        for label, first, rest, first_env, rest_env, needle in cases:
-            with tempfile.TemporaryDirectory(prefix="parscale-safety-") as work:
-                make_csv(work)
-                before = snapshot(work)
-                # Rank 0 alone writes: --csv on rank 0 only must not itself be a disagreement.
-                command = mpmd([(1, first + ["--csv", "runs.csv"], first_env), (ranks - 1, rest, rest_env)])
-                code, out, err, took = run_command(command, work, timeout=60)
-                name = os.path.basename(first[0])
-                check_refusal(f"{label} [np {ranks}, {took:.1f} s]", code, out, err, name, needle, before,
-                              snapshot(work))
-                lines = error_lines(err, name)
-                if lines and ranks == 3:
-                    expect("ranks 1,2" in lines[0], f"{label}: np 3 line should name ranks 1,2: {lines[0]}")
-                expect(not processes_with(os.path.basename(work)), f"{label}: processes left behind")
+    def check_case(ranks, label, first, rest, first_env, rest_env, needle):
+        with tempfile.TemporaryDirectory(prefix="parscale-safety-") as work:
+            make_csv(work)
+            before = snapshot(work)
+            # Rank 0 alone writes: --csv on rank 0 only must not itself be a disagreement.
+            command = mpmd([(1, first + ["--csv", "runs.csv"], first_env), (ranks - 1, rest, rest_env)])
+            code, out, err, took = run_command(command, work, timeout=60)
+            name = os.path.basename(first[0])
+            check_refusal(f"{label} [np {ranks}, {took:.1f} s]", code, out, err, name, needle, before,
+                          snapshot(work))
+            lines = error_lines(err, name)
+            if lines and ranks == 3:
+                expect("ranks 1,2" in lines[0], f"{label}: np 3 line should name ranks 1,2: {lines[0]}")
+            expect(not processes_with(os.path.basename(work)), f"{label}: processes left behind")
+
+    run_side_by_side(check_case, [(ranks, *case) for ranks in (2, 3) for case in cases])
     # Control: ranks that differ only in output-only options agree and finish.
     with tempfile.TemporaryDirectory(prefix="parscale-safety-") as work:
         command = mpmd([(1, [simpson, "-n", "1e6", *QUICK, "--csv", "runs.csv", "--label", "a", "-q"], None),
