@@ -3,12 +3,11 @@
 option (and the accepted range), print nothing on stdout, and create or change no file.
 Run plainly (--launch serial) and under mpiexec with 3 ranks (--launch np3)."""
 import argparse
-import concurrent.futures
 import os
 import sys
 import tempfile
 
-from program_harness import processes_with, run
+from program_harness import processes_with, run, run_side_by_side
 
 EXISTING = "existing.csv"  # created before each case with known content
 # (program, arguments, text the error line must contain, extra environment)
@@ -205,12 +204,7 @@ def main():
     options = parser.parse_args()
     ranks = None if options.launch == "serial" else 3
     cases = CASES + (SERIAL_ONLY_CASES if ranks is None else MPI_ONLY_CASES)
-    # The cases run side by side: each launch spends most of its ~0.35 s (plain) or ~0.8 s
-    # (mpiexec -n 3) waiting on Open MPI's start-up, not on the CPU (10 plain launches: 3.6 s of
-    # wall time, 1.2 s of CPU time on 2 cores). Each case has its own directory, and the
-    # leftover-process check looks for that directory's name only.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        results = list(pool.map(lambda case: check(case, ranks), cases))
+    results = run_side_by_side(check, [(case, ranks) for case in cases], options.jobs)
     failures = [failure for case_failures in results for failure in case_failures]
     failed_cases = sum(1 for case_failures in results if case_failures)
     for failure in failures:

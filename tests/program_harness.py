@@ -1,4 +1,5 @@
 """Shared helpers for the end-to-end tests: where the programs are and how to launch them."""
+import concurrent.futures
 import os
 import shlex
 import subprocess
@@ -23,6 +24,16 @@ def run(program, args, ranks=None, env=None, timeout=120, cwd=None):
         full_env.update(env)
     command = launcher(ranks) + [os.path.join(BIN_DIR, program)] + list(args)
     return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd)
+
+
+def run_side_by_side(check, cases, jobs=4):
+    """check(*case) for every case, `jobs` at a time; their results in the cases' order (an
+    exception in a case is raised here). A launch spends most of its time waiting on Open MPI's
+    start-up, not on the CPU (10 plain launches: 3.6 s of wall time, 1.2 s of CPU time on 2
+    cores), so independent cases overlap well. Each case must work in its own directory, which
+    is also what its processes_with() check looks for."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda case: check(*case), cases))
 
 
 def processes_with(token):

@@ -16,7 +16,6 @@ code, the error line, stdout, and the bytes of every file in its directory befor
                     nothing run). Exits 77 (skipped) when it cannot mount.
 """
 import argparse
-import concurrent.futures
 import csv
 import io
 import json
@@ -30,7 +29,7 @@ import tempfile
 import time
 import uuid
 
-from program_harness import BIN_DIR, launcher, processes_with
+from program_harness import BIN_DIR, launcher, processes_with, run_side_by_side
 
 FAILURES = []
 SKIP = 77
@@ -73,15 +72,6 @@ def run_command(command, cwd, env=None, timeout=90, stdout=subprocess.PIPE, pree
     except subprocess.TimeoutExpired as expired:
         return None, b"", expired.stderr or b"", time.monotonic() - began
     return result.returncode, result.stdout or b"", result.stderr, time.monotonic() - began
-
-
-def run_side_by_side(check, cases):
-    """check(*case) for every case, four at a time: each launch spends most of its time waiting on
-    Open MPI's start-up, not on the CPU (as in cli_errors.py). Each case must work in its own
-    directory, which is also what its leftover-process check looks for."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        for done in [pool.submit(check, *case) for case in cases]:
-            done.result()  # re-raises what a case raised
 
 
 def error_lines(stderr, name):
