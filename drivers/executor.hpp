@@ -82,7 +82,7 @@ class BlockExecutor {
         rank_(rank),
         ranks_(ranks),
         blocks_total_(block_count(kernel.work_size(), kernel.block_size())),
-        per_thread_(static_cast<std::size_t>(threads_), PerThread{NodeStack<Partial, Combine>(&K::combine), {}}) {}
+        per_thread_(static_cast<std::size_t>(threads_)) {}
 
   [[nodiscard]] std::uint64_t blocks_total() const { return blocks_total_; }
   // Progress display (src/progress.*): a relaxed bump per block, nothing when null.
@@ -131,7 +131,7 @@ class BlockExecutor {
     const auto [begin, end] = block_range(kernel_.work_size(), kernel_.block_size(), block);
     const WorkerId worker{rank_, ranks_, thread, threads_};
     auto& mine = per_thread_[static_cast<std::size_t>(thread)];
-    mine.stack.push_block(block, compute_range(kernel_, begin, end, worker));
+    mine.stack.push_block(block, compute_range(kernel_, begin, end, worker, mine.workspace));
     ++mine.stats.blocks;
     if (blocks_done_ != nullptr) {
       blocks_done_->fetch_add(1, std::memory_order_relaxed);
@@ -219,8 +219,9 @@ class BlockExecutor {
   int team_size_ = 0;  // the most threads the runtime gave a region of this executor
   // Cache-line aligned so threads updating their own entry do not share a line.
   struct alignas(64) PerThread {
-    NodeStack<Partial, Combine> stack;
+    NodeStack<Partial, Combine> stack{&K::combine};
     WorkerStats stats;
+    WorkspaceFor<K> workspace;  // the kernel's memory from this thread's last block (kernel.hpp)
   };
   std::vector<PerThread> per_thread_;
 };

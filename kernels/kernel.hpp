@@ -65,6 +65,22 @@ inline const char* to_string(VerdictStatus status) {
 template <class P>
 concept PartialResult = std::is_trivially_copyable_v<P> && std::is_default_constructible_v<P>;
 
+// Optional: `using Workspace = ...;` (default-constructible) with compute(begin, end,
+// Workspace&): memory a kernel reuses from one call to the next, never a result (the sieve's
+// segment and lists). The drivers keep one per worker, so no two threads share one.
+struct NoWorkspace {};
+template <class K>
+struct WorkspaceOf {
+  using type = NoWorkspace;
+};
+template <class K>
+  requires requires { typename K::Workspace; }
+struct WorkspaceOf<K> {
+  using type = typename K::Workspace;
+};
+template <class K>
+using WorkspaceFor = typename WorkspaceOf<K>::type;
+
 template <class K>
 concept Kernel = requires(const K& kernel, std::uint64_t begin, std::uint64_t end,
                           const typename K::Partial& a, const typename K::Partial& b,
@@ -97,8 +113,10 @@ concept LaterBlocksCostMore = requires { requires K::later_blocks_cost_more; };
 // Calls whichever compute() the kernel provides.
 template <Kernel K>
 typename K::Partial compute_range(const K& kernel, std::uint64_t begin, std::uint64_t end,
-                                  const WorkerId& worker) {
-  if constexpr (requires { kernel.compute(begin, end, worker); }) {
+                                  const WorkerId& worker, WorkspaceFor<K>& workspace) {
+  if constexpr (requires { kernel.compute(begin, end, workspace); }) {
+    return kernel.compute(begin, end, workspace);
+  } else if constexpr (requires { kernel.compute(begin, end, worker); }) {
     return kernel.compute(begin, end, worker);
   } else {
     return kernel.compute(begin, end);

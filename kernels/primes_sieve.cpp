@@ -101,7 +101,8 @@ PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, s
   }
 }
 
-PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::uint64_t end_index) const {
+PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::uint64_t end_index,
+                                              Workspace& workspace) const {
   // Work index i is the number origin_ + i; indices below from_ hold nothing.
   const std::uint64_t low = std::max(origin_ + first_index, from_);
   const std::uint64_t high = std::min(origin_ + std::min(end_index, work_size()), limit_);
@@ -165,16 +166,19 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
     multiplier += kToCoprime[multiplier % 30];
     return make_position((p * multiplier - start) / 30, kWheelIndex[multiplier % 30]);
   };
-  SmallPrimes small(small_first, dense_first, first_position);
-  SparseMediumPrimes sparse(sparse_first, sparse_last, first_position);
-  LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1));
-  DenseMediumPrimes dense(dense_first, sparse_first, [start](std::uint64_t p) { return Wheel2310::first_position(p, start); });
+  SmallPrimes small(small_first, dense_first, first_position, workspace.small_primes);
+  SparseMediumPrimes sparse(sparse_first, sparse_last, first_position, workspace.sparse_primes);
+  LargePrimeBuckets large(segments, segment_bytes_, used_end == medium_end ? 0 : *(used_end - 1),
+                          workspace.bucket_chunks);
+  DenseMediumPrimes dense(dense_first, sparse_first,
+                          [start](std::uint64_t p) { return Wheel2310::first_position(p, start); },
+                          workspace.dense_primes);
   for (auto it = medium_end; it != used_end; ++it) {
     large.file(*it, Wheel210::first_position(*it, start));
   }
 
-  std::vector<std::uint64_t> words(segment_bytes_ / 8);
-  auto* bytes = reinterpret_cast<std::uint8_t*>(words.data());  // byte access to the words is allowed
+  std::uint64_t* const words = workspace.segment.storage_for<std::uint64_t>(segment_bytes_ / 8);
+  auto* bytes = reinterpret_cast<std::uint8_t*>(words);  // byte access to the words is allowed
   for (std::uint64_t s = 0; s < segments; ++s) {
     const std::uint64_t segment_low = start + s * segment_span;
     const std::uint64_t segment_end = std::min(segment_low + segment_span, end);
@@ -191,15 +195,15 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
     // Keep only the numbers in [low, high), and 1 is not a prime.
     const std::uint64_t bits = byte_count * 8;
     if (low > segment_low) {
-      clear_bits(words.data(), 0, std::min(bits, first_bit_at_or_above(low - segment_low)));
+      clear_bits(words, 0, std::min(bits, first_bit_at_or_above(low - segment_low)));
     }
     if (high < segment_end) {
-      clear_bits(words.data(), first_bit_at_or_above(high - segment_low), bits);
+      clear_bits(words, first_bit_at_or_above(high - segment_low), bits);
     }
     if (segment_low == 0) {
       words[0] &= ~std::uint64_t{1};
     }
-    const SegmentTotals segment = sum_segment(words.data(), byte_count / 8);
+    const SegmentTotals segment = sum_segment(words, byte_count / 8);
     totals.count += segment.count;
     totals.sum += static_cast<uint128>(segment.count) * segment_low + segment.offset_sum;
   }

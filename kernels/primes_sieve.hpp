@@ -29,8 +29,9 @@
 // The base primes come from primes_sieve_base.*; the known totals, the plain sieve and the
 // verdict live in primes_sieve_reference.cpp; this header's class and primes_sieve.cpp tie
 // the layers together, segment by segment.
-// Memory: the base primes up to sqrt(N) (shared, read-only) plus, per compute() call, one
-// segment and one wheel position per base prime. Sums are exact in unsigned __int128.
+// Memory: the base primes up to sqrt(N) (shared, read-only) plus, per worker, one segment
+// and one wheel position per base prime, kept from call to call in the worker's workspace
+// (primes_sieve_workspace.hpp). Sums are exact in unsigned __int128.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,7 @@
 #include "kernel.hpp"
 #include "primes_sieve_presieve.hpp"
 #include "primes_sieve_wheel.hpp"
+#include "primes_sieve_workspace.hpp"
 
 namespace parscale {
 
@@ -61,6 +63,8 @@ class PrimeSieveSum {
  public:
   using Partial = PrimeTotals;
   using Value = PrimeTotals;
+  // Memory kept from one compute() call to the next (the drivers keep one per worker).
+  using Workspace = sieve::SieveWorkspace;
 
   static constexpr std::uint64_t max_limit = 1'000'000'000'000'000;  // 1e15: sqrt(N) < 2^25
   // The segment: sqrt(N) bytes rounded up to a power of two, within [256 KB, 1 MB]. A larger
@@ -101,8 +105,13 @@ class PrimeSieveSum {
   [[nodiscard]] std::uint64_t segment_numbers() const { return segment_bytes_ * kNumbersPerByte; }
 
   // Primes among work indices [first_index, end_index) (numbers origin + index, clipped to
-  // [from, limit)), any range (not only block boundaries).
-  [[nodiscard]] Partial compute(std::uint64_t first_index, std::uint64_t end_index) const;
+  // [from, limit)), any range (not only block boundaries). The result does not depend on
+  // what the workspace held; without one, the call allocates its own.
+  [[nodiscard]] Partial compute(std::uint64_t first_index, std::uint64_t end_index, Workspace& workspace) const;
+  [[nodiscard]] Partial compute(std::uint64_t first_index, std::uint64_t end_index) const {
+    Workspace workspace;
+    return compute(first_index, end_index, workspace);
+  }
   static Partial identity() { return {}; }
   static Partial combine(const Partial& a, const Partial& b) { return {a.sum + b.sum, a.count + b.count}; }
   [[nodiscard]] Value finalize(const Partial& totals) const { return totals; }

@@ -77,9 +77,13 @@ std::vector<std::uint32_t> sieving_primes_up_to(std::uint64_t bound, const Presi
   }
   std::vector<std::uint32_t> crossing = odd_primes_up_to(isqrt(bound));
   crossing.erase(crossing.begin(), std::upper_bound(crossing.begin(), crossing.end(), kLargestPatternPrime));
-  SmallPrimes crossers(crossing.data(), crossing.data() + crossing.size(), [](std::uint64_t p) {
-    return make_position(p * p / kNumbersPerByte, kWheelIndex[p % kNumbersPerByte]);  // p^2: multiplier p
-  });
+  ReusedArray crossers_lists;
+  SmallPrimes crossers(
+      crossing.data(), crossing.data() + crossing.size(),
+      [](std::uint64_t p) {
+        return make_position(p * p / kNumbersPerByte, kWheelIndex[p % kNumbersPerByte]);  // p^2: multiplier p
+      },
+      crossers_lists);
   // The number of each bit of a 64-bit word, from the word's first byte.
   constexpr auto kBitNumber = [] {
     std::array<std::uint32_t, 64> number{};

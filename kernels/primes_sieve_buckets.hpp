@@ -39,9 +39,16 @@ namespace parscale::sieve {
 //     10^15 window, their number from the sum of 1/p), and what it costs is its instructions.
 class LargePrimeBuckets {
  public:
-  LargePrimeBuckets(std::uint64_t segments, std::uint64_t segment_bytes, std::uint64_t largest_prime)
+  // `chunks` is the pool's storage, kept from call to call (the workspace's): every bucket in
+  // it is free when this object starts, and it gains the chunks this object adds.
+  LargePrimeBuckets(std::uint64_t segments, std::uint64_t segment_bytes, std::uint64_t largest_prime,
+                    std::vector<std::unique_ptr<std::byte[]>>& chunks)
       : segments_(segments), segment_bytes_(segment_bytes),
-        position_shift_(Wheel210::kIndexBits + static_cast<unsigned>(std::countr_zero(segment_bytes))) {
+        position_shift_(Wheel210::kIndexBits + static_cast<unsigned>(std::countr_zero(segment_bytes))),
+        chunks_(chunks) {
+    for (const auto& chunk : chunks_) {
+      free_chunk(chunk.get());
+    }
     // A crossing moves at most Wheel210::kLargestGap q + 10 bytes ahead (p = 30 q + r): from a
     // segment's last byte that is at most reach / segment_bytes + 1 segments on.
     const std::uint64_t reach = (largest_prime / 30) * Wheel210::kLargestGap + 16;
@@ -98,6 +105,7 @@ class LargePrimeBuckets {
     Hit hits[kBucketHits];
   };
   static constexpr std::size_t kBucketsPerChunk = 64;
+  static constexpr std::size_t kChunkBytes = (kBucketsPerChunk + 1) * kBucketBytes;
   // A list: past the last hit of the bucket being filled (its earlier, full buckets chained
   // behind it), or nullptr when empty.
   using List = Hit*;
@@ -124,21 +132,27 @@ class LargePrimeBuckets {
 
   [[gnu::noinline]] Hit* add_bucket(Hit* end) {
     if (free_ == nullptr) {
-      // One bucket more than the chunk's, and the buckets aligned within it by hand: aligned
-      // new (memalign) left the C library's heap so fragmented from call to call that the
-      // 10^15 window's peak RSS went from 32 to 55 MB (1 thread).
-      chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>((kBucketsPerChunk + 1) * kBucketBytes));
-      const auto start = reinterpret_cast<std::uintptr_t>(chunks_.back().get());
-      auto* const first = reinterpret_cast<Bucket*>((start + kBucketBytes - 1) & ~(kBucketBytes - 1));
-      for (std::size_t i = 0; i < kBucketsPerChunk; ++i) {
-        first[i].next = free_;
-        free_ = &first[i];
-      }
+      // Aligned by hand (free_chunk): aligned new (memalign) left the C library's heap so
+      // fragmented from call to call that the 10^15 window's peak RSS went from 32 to 55 MB
+      // (1 thread).
+      chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>(kChunkBytes));
+      free_chunk(chunks_.back().get());
     }
     Bucket* bucket = free_;
     free_ = bucket->next;
     bucket->next = end == nullptr ? nullptr : bucket_of(end);
     return bucket->hits;
+  }
+
+  // Puts a chunk's buckets in the free list: one bucket more than the chunk's is allocated,
+  // and the buckets aligned within it by hand.
+  void free_chunk(std::byte* chunk) {
+    const auto start = reinterpret_cast<std::uintptr_t>(chunk);
+    auto* const first = reinterpret_cast<Bucket*>((start + kBucketBytes - 1) & ~(kBucketBytes - 1));
+    for (std::size_t i = 0; i < kBucketsPerChunk; ++i) {
+      first[i].next = free_;
+      free_ = &first[i];
+    }
   }
 
   // Moves the queued primes whose first multiple lies within the ring's reach of segment s.
@@ -231,7 +245,7 @@ class LargePrimeBuckets {
   std::vector<Waiting> waiting_;  // primes whose first multiple is beyond the ring, in order
   std::size_t waiting_next_ = 0;
   Bucket* free_ = nullptr;
-  std::vector<std::unique_ptr<std::byte[]>> chunks_;  // the pool's storage
+  std::vector<std::unique_ptr<std::byte[]>>& chunks_;  // the pool's storage (the workspace's)
 };
 
 }  // namespace parscale::sieve

@@ -10,15 +10,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
-#include <vector>
 
-#include "primes_sieve_wheel.hpp"
 #include "primes_sieve_multiplier_wheel.hpp"
+#include "primes_sieve_wheel.hpp"
+#include "primes_sieve_workspace.hpp"
 
 namespace parscale::sieve {
 
-// Each prime keeps its place in one array per residue class p mod 30, updated in place after
-// every call. A call enters the prime's unrolled turn of 480 crossings at its resuming crossing
+// Each prime keeps its place in one array per residue class p mod 30 (the arrays share the
+// workspace's storage), updated in place after every call. A call enters the prime's unrolled turn of 480 crossings at its resuming crossing
 // through a switch: the multiplier's mask, gap and byte step are constants of the case, so a
 // crossing is a compare, a read-modify-write and an add. (A loop reading the crossing from a
 // table was 9 % slower than the mod-30 rounds at the 1e12 window; the switch on the mod-210
@@ -30,15 +30,28 @@ namespace parscale::sieve {
 class DenseMediumPrimes {
  public:
   // first_position(p): Wheel2310::make_position of p's first multiple from the start of the first call's bytes.
+  // The arrays live in `memory`, which must outlive this object.
   template <typename FirstPosition>
-  DenseMediumPrimes(const std::uint32_t* first, const std::uint32_t* last, FirstPosition first_position) {
+  DenseMediumPrimes(const std::uint32_t* first, const std::uint32_t* last, FirstPosition first_position,
+                    ReusedArray& memory) {
+    std::array<std::size_t, 8> per_residue{};
+    for (const std::uint32_t* p = first; p != last; ++p) {
+      ++per_residue[kWheelIndex[*p % 30]];
+    }
+    Entry* next = memory.storage_for<Entry>(static_cast<std::size_t>(last - first));  // filled below
+    for (unsigned r = 0; r < 8; ++r) {
+      residues_[r] = {next, next};
+      next += per_residue[r];
+    }
     for (const std::uint32_t* p = first; p != last; ++p) {
       const std::uint64_t position = first_position(*p);
-      residues_[kWheelIndex[*p % 30]].push_back(
-          {static_cast<std::uint32_t>(position >> Wheel2310::kIndexBits),
-           static_cast<std::uint32_t>(*p / 30 | (position & Wheel2310::kIndexMask) << kIndexShift)});
+      *residues_[kWheelIndex[*p % 30]].end++ = {
+          static_cast<std::uint32_t>(position >> Wheel2310::kIndexBits),
+          static_cast<std::uint32_t>(*p / 30 | (position & Wheel2310::kIndexMask) << kIndexShift)};
     }
   }
+  DenseMediumPrimes(const DenseMediumPrimes&) = delete;  // the arrays are the workspace's
+  DenseMediumPrimes& operator=(const DenseMediumPrimes&) = delete;
 
   // Crosses every prime off bytes [0, byte_count) and moves its place past them.
   void cross_off_all(std::uint8_t* bytes, std::uint64_t byte_count) {
@@ -60,10 +73,11 @@ class DenseMediumPrimes {
 
   template <unsigned R>
   [[gnu::noinline]] void cross_off_residue(std::uint8_t* const bytes, const std::uint64_t byte_count) {
-    for (Entry& entry : residues_[R]) {
-      const std::uint64_t q = entry.quotient_and_index & kQuotientMask;
-      std::uint64_t byte = entry.byte;
-      unsigned k = entry.quotient_and_index >> kIndexShift;
+    Entry* const end = residues_[R].end;  // a local: the byte stores may alias the member
+    for (Entry* entry = residues_[R].begin; entry != end; ++entry) {
+      const std::uint64_t q = entry->quotient_and_index & kQuotientMask;
+      std::uint64_t byte = entry->byte;
+      unsigned k = entry->quotient_and_index >> kIndexShift;
       // A crossing's step, q * gap + step, is one of seven multiples of q, made once per prime
       // and hidden from the compiler, plus a constant. Seeing q * gap, GCC folds it into each
       // step as a scaled LEA, which takes 2 cycles on this host's cores (an add takes 1), on
@@ -112,8 +126,8 @@ class DenseMediumPrimes {
 #undef PARSCALE_CROSSINGS_8
 #undef PARSCALE_CROSSING
     stopped:
-      entry.byte = static_cast<std::uint32_t>(byte - byte_count);
-      entry.quotient_and_index = static_cast<std::uint32_t>(q | std::uint64_t{k} << kIndexShift);
+      entry->byte = static_cast<std::uint32_t>(byte - byte_count);
+      entry->quotient_and_index = static_cast<std::uint32_t>(q | std::uint64_t{k} << kIndexShift);
     }
   }
 
@@ -123,7 +137,11 @@ class DenseMediumPrimes {
     return v;
   }
 
-  std::array<std::vector<Entry>, 8> residues_;  // [index of p mod 30 in kWheel]
+  struct Residue {
+    Entry* begin = nullptr;
+    Entry* end = nullptr;
+  };
+  std::array<Residue, 8> residues_;  // [index of p mod 30 in kWheel]
 };
 
 }  // namespace parscale::sieve

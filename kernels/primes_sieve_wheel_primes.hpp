@@ -9,10 +9,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <utility>
 
 #include "primes_sieve_wheel.hpp"
+#include "primes_sieve_workspace.hpp"
 
 namespace parscale::sieve {
 
@@ -29,15 +29,16 @@ template <typename Crossing>
 class GroupedWheelPrimes {
  public:
   // first_position(p): make_position of p's first multiple from the start of the first call's bytes.
+  // The lists live in `memory`, which must outlive this object.
   template <typename FirstPosition>
-  GroupedWheelPrimes(const std::uint32_t* first, const std::uint32_t* last, FirstPosition first_position) {
+  GroupedWheelPrimes(const std::uint32_t* first, const std::uint32_t* last, FirstPosition first_position,
+                     ReusedArray& memory) {
     std::array<std::size_t, 8> per_residue{};
     for (const std::uint32_t* p = first; p != last; ++p) {
       ++per_residue[kWheelIndex[*p % 30]];
     }
     const std::size_t capacity = *std::max_element(per_residue.begin(), per_residue.end());
-    storage_ = std::make_unique_for_overwrite<Entry[]>(kLists * capacity);  // filled before read
-    Entry* next_list = storage_.get();
+    Entry* next_list = memory.storage_for<Entry>(kLists * capacity);  // filled before read
     for (auto& residue : groups_) {
       for (auto& list : residue) {
         list.entries = std::exchange(next_list, next_list + capacity);
@@ -52,6 +53,9 @@ class GroupedWheelPrimes {
       group.entries[group.size++] = {static_cast<std::uint32_t>(position >> 3), *p / 30};
     }
   }
+
+  GroupedWheelPrimes(const GroupedWheelPrimes&) = delete;  // the lists are the workspace's
+  GroupedWheelPrimes& operator=(const GroupedWheelPrimes&) = delete;
 
   // Crosses every prime off bytes [0, byte_count) and moves its position past them.
   void cross_off_all(std::uint8_t* bytes, std::uint64_t byte_count) {
@@ -80,7 +84,7 @@ class GroupedWheelPrimes {
   // A group's entries. Any group can take every prime of its residue class, since a call may
   // move them all to one group: the lists have that room from the start and never grow, so a
   // visit files its prime with one store through a pointer, no capacity check. The lists
-  // share one allocation, of which only the filled part is touched (the 10^15 window's
+  // share one array (the workspace's, kept from call to call), of which only the filled part is touched (the 10^15 window's
   // sparse primes: 36 MB of address space; the run's peak RSS stayed at 32 MB). Filing
   // through std::vector::push_back reloaded the vector's end and capacity from memory on
   // every visit, since the byte stores may alias them (rdtsc, one interleaved pair of runs
@@ -122,7 +126,6 @@ class GroupedWheelPrimes {
     }
   }
 
-  std::unique_ptr<Entry[]> storage_;            // every list's room
   std::array<std::array<List, 8>, 8> groups_;  // [residue][resuming crossing]
   std::array<List, 8> moved_;                   // this residue's groups for the next call
 };

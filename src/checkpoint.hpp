@@ -75,6 +75,7 @@ class CheckpointedKernel {
  public:
   using Partial = typename K::Partial;
   using Value = typename K::Value;
+  using Workspace = WorkspaceFor<K>;
   static constexpr bool later_blocks_cost_more = LaterBlocksCostMore<K>;
 
   CheckpointedKernel(const K& kernel, std::string path, int rank, std::string header)
@@ -105,7 +106,7 @@ class CheckpointedKernel {
   void describe(nlohmann::json& parameters) const { kernel_.describe(parameters); }
 
   // The drivers ask for whole blocks; a block in the checkpoint costs a lookup.
-  [[nodiscard]] Partial compute(std::uint64_t begin, std::uint64_t end) const {
+  [[nodiscard]] Partial compute(std::uint64_t begin, std::uint64_t end, Workspace& workspace) const {
     const std::uint64_t block = begin / kernel_.block_size();
     {
       const std::lock_guard<std::mutex> lock(state_->mutex);
@@ -113,7 +114,13 @@ class CheckpointedKernel {
         return found->second;
       }
     }
-    const Partial value = kernel_.compute(begin, end);
+    const Partial value = [&] {
+      if constexpr (requires { kernel_.compute(begin, end, workspace); }) {
+        return kernel_.compute(begin, end, workspace);
+      } else {
+        return kernel_.compute(begin, end);
+      }
+    }();
     const std::lock_guard<std::mutex> lock(state_->mutex);
     state_->done.emplace(block, value);
     const auto now = std::chrono::steady_clock::now();
@@ -122,6 +129,10 @@ class CheckpointedKernel {
       state_->last_save = now;
     }
     return value;
+  }
+  [[nodiscard]] Partial compute(std::uint64_t begin, std::uint64_t end) const {
+    Workspace workspace;
+    return compute(begin, end, workspace);
   }
 
   // Blocks this rank read from the checkpoint at the start.

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include <fmt/format.h>
 #include <primesieve.hpp>
 
 #include "invariance.hpp"
@@ -270,6 +271,42 @@ TEST(PrimeSieve, WindowsAgreeWithLibprimesieve) {
       const PrimeTotals totals = window.compute(0, window.work_size());
       EXPECT_EQ(to_decimal(totals.sum), to_decimal(expected.sum)) << "[" << low << ", " << low + length << ")";
       EXPECT_EQ(totals.count, expected.count) << "[" << low << ", " << low + length << ")";
+    }
+  }
+}
+
+// One workspace carried through calls of different problems, ranges and geometries (the
+// drivers keep one per worker): what it held before never changes a result. The calls go
+// from large to small and back, so lists, segment and bucket pool are reused with stale
+// contents of another problem, with room to spare and too little room.
+TEST(PrimeSieve, AReusedWorkspaceGivesTheFreshResult) {
+  struct Call {
+    std::uint64_t low;
+    std::uint64_t high;
+    std::uint64_t segment_bytes;
+  };
+  const std::vector<Call> calls = {
+      {1'000'000'000'000, 1'000'020'000'000, PrimeSieveSum::automatic_segment_bytes},  // buckets, 1 MB segments
+      {0, 3'000'000, 16},                                                          // every prime in buckets
+      {10'000'000'000 - 5'000'000, 10'000'000'000, PrimeSieveSum::automatic_segment_bytes},
+      {0, 50'000'000, PrimeSieveSum::default_segment_bytes},                       // small and medium only
+      {PrimeSieveSum::max_limit - 30'000'000, PrimeSieveSum::max_limit, PrimeSieveSum::automatic_segment_bytes},
+      {12'345, 1'000'000, 256},
+  };
+  PrimeSieveSum::Workspace workspace;
+  for (int round = 0; round < 2; ++round) {
+    for (const Call& call : calls) {
+      const PrimeSieveSum sieve(call.high, call.segment_bytes, 0, call.low);
+      const std::string where = fmt::format("[{}, {})", call.low, call.high);
+      PrimeTotals reused;
+      for (std::uint64_t first = 0; first < sieve.work_size(); first += sieve.block_size()) {
+        reused = PrimeSieveSum::combine(
+            reused, sieve.compute(first, std::min(sieve.work_size(), first + sieve.block_size()), workspace));
+      }
+      const PrimeTotals fresh = sieve.compute(0, sieve.work_size());
+      EXPECT_EQ(to_decimal(reused.sum), to_decimal(fresh.sum)) << where;
+      EXPECT_EQ(reused.count, fresh.count) << where;
+      EXPECT_EQ(reused.count, primesieve_totals(call.low, call.high).count) << where;
     }
   }
 }
