@@ -133,7 +133,7 @@ BENCHMARK(BM_SieveVsPrimesieveCount)
     ->Iterations(1);
 
 // One core's time for the sieve's blocks of [from, below) with a given segment (bytes), the
-// kernel built inside the timed region: the comparison behind PrimeSieveSum::segment_bytes_for
+// kernel and the workspace built inside the timed region: the comparison behind PrimeSieveSum::segment_bytes_for
 // (the program has no segment option). Run with --benchmark_enable_random_interleaving=true
 // and repetitions so the segment sizes alternate on a shared host. Arguments: from, below,
 // segment bytes.
@@ -144,9 +144,10 @@ void BM_SieveSegmentBytes(benchmark::State& state) {
   PrimeTotals totals;
   for (auto _ : state) {
     const PrimeSieveSum kernel(below, segment_bytes, 0, from);
+    PrimeSieveSum::Workspace workspace;  // as a driver's worker keeps it, from block to block
     totals = PrimeSieveSum::identity();
     for (std::uint64_t first = 0; first < kernel.work_size(); first += kernel.block_size()) {
-      totals = PrimeSieveSum::combine(totals, kernel.compute(first, first + kernel.block_size()));
+      totals = PrimeSieveSum::combine(totals, kernel.compute(first, first + kernel.block_size(), workspace));
     }
     benchmark::DoNotOptimize(totals);
   }
