@@ -18,10 +18,10 @@
 namespace parscale::sieve {
 
 // Each prime keeps its place in one array per residue class p mod 30 (the arrays share the
-// workspace's storage), updated in place after every call. A call enters the prime's unrolled turn of 480 crossings at its resuming crossing
-// through a switch: the multiplier's mask, gap and byte step are constants of the case, so a
-// crossing is a compare, a read-modify-write and an add. (A loop reading the crossing from a
-// table was 9 % slower than the mod-30 rounds at the 1e12 window; the switch on the mod-210
+// workspace's storage), updated in place after every call. A call enters the prime's unrolled
+// turn of 480 crossings at its resuming crossing through a switch: the multiplier's mask, gap
+// and byte step are constants of the case, so a crossing is a compare, a read-modify-write
+// and an add. (A loop reading the crossing from a table was 9 % slower than the mod-30 rounds at the 1e12 window; the switch on the mod-210
 // wheel 5 % faster, and below 1e10 6 % faster, each against libprimesieve's count in the same
 // run. Mod 2310 against mod 210, ratio to libprimesieve's count, 1 thread, 5 interleaved
 // repetitions, medians: the 1e15 window 0.943 -> 0.924, the 1e12 window 0.901 -> 0.882, below

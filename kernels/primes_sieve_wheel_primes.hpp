@@ -84,8 +84,9 @@ class GroupedWheelPrimes {
   // A group's entries. Any group can take every prime of its residue class, since a call may
   // move them all to one group: the lists have that room from the start and never grow, so a
   // visit files its prime with one store through a pointer, no capacity check. The lists
-  // share one array (the workspace's, kept from call to call), of which only the filled part is touched (the 10^15 window's
-  // sparse primes: 36 MB of address space; the run's peak RSS stayed at 32 MB). Filing
+  // share one array (the workspace's, kept from call to call), of which only the filled part
+  // is touched (the 10^15 window's sparse primes: 36 MB of address space; the run's peak RSS
+  // stayed at 32 MB). Filing
   // through std::vector::push_back reloaded the vector's end and capacity from memory on
   // every visit, since the byte stores may alias them (rdtsc, one interleaved pair of runs
   // at the 10^15 window: sparse medium primes 1.95 -> 1.83 G cycles, small primes 1.20 -> 1.18).
