@@ -66,8 +66,9 @@ template <class P>
 concept PartialResult = std::is_trivially_copyable_v<P> && std::is_default_constructible_v<P>;
 
 // Optional: `using Workspace = ...;` (default-constructible) with compute(begin, end,
-// Workspace&): memory a kernel reuses from one call to the next, never a result (the sieve's
-// segment and lists). The drivers keep one per worker, so no two threads share one.
+// Workspace&), besides the compute() the concept below asks for: memory a kernel reuses from
+// one call to the next, never a result (the sieve's segment and lists). The drivers keep one
+// per worker, so no two threads share one.
 struct NoWorkspace {};
 template <class K>
 struct WorkspaceOf {

@@ -133,10 +133,10 @@ BENCHMARK(BM_SieveVsPrimesieveCount)
     ->Iterations(1);
 
 // One core's time for the sieve's blocks of [from, below) with a given segment (bytes), the
-// kernel and the workspace built inside the timed region: the comparison behind PrimeSieveSum::segment_bytes_for
-// (the program has no segment option). Run with --benchmark_enable_random_interleaving=true
-// and repetitions so the segment sizes alternate on a shared host. Arguments: from, below,
-// segment bytes.
+// kernel and the workspace built inside the timed region: the comparison behind
+// PrimeSieveSum::segment_bytes_for (the program has no segment option). Run with
+// --benchmark_enable_random_interleaving=true and repetitions so the segment sizes alternate
+// on a shared host. Arguments: from, below, segment bytes.
 void BM_SieveSegmentBytes(benchmark::State& state) {
   const auto from = static_cast<std::uint64_t>(state.range(0));
   const auto below = static_cast<std::uint64_t>(state.range(1));
