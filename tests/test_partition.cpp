@@ -298,22 +298,12 @@ TEST(Partition, SummaryPicksMedianRepetition) {
   EXPECT_EQ(summarize({1.0, 2.0}).median, 1.5);
 }
 
-// A kernel that throws on one block: the exception must come out of the executor (and so
-// reach run_program's MPI_Abort), not end the process in std::terminate.
-struct ThrowingKernel {
+// The executor tests' kernels: blocks of one index whose partials add up.
+struct OneIndexBlocks {
   using Partial = std::uint64_t;
   using Value = std::uint64_t;
-  std::uint64_t bad_block = 5;
-  [[nodiscard]] std::string name() const { return "throwing"; }
-  [[nodiscard]] std::uint64_t work_size() const { return 64; }
   [[nodiscard]] std::uint64_t block_size() const { return 1; }
   [[nodiscard]] std::string work_unit() const { return "blocks"; }
-  [[nodiscard]] Partial compute(std::uint64_t begin, std::uint64_t end) const {
-    if (begin == bad_block) {
-      throw std::runtime_error("block failed");
-    }
-    return end - begin;
-  }
   static Partial identity() { return 0; }
   static Partial combine(const Partial& a, const Partial& b) { return a + b; }
   [[nodiscard]] Value finalize(const Partial& total) const { return total; }
@@ -321,24 +311,44 @@ struct ThrowingKernel {
   void describe(nlohmann::json& /*parameters*/) const {}
 };
 
-TEST(Executor, ExceptionInsideOpenMPLoopIsRethrown) {
-  const ThrowingKernel kernel;
+// A kernel that throws on one block: the exception must come out of the executor (and so
+// reach run_program's MPI_Abort), not end the process in std::terminate.
+struct ThrowingKernel : OneIndexBlocks {
+  std::uint64_t bad_block = 5;
+  [[nodiscard]] std::string name() const { return "throwing"; }
+  [[nodiscard]] std::uint64_t work_size() const { return 64; }
+  [[nodiscard]] Partial compute(std::uint64_t begin, std::uint64_t end) const {
+    if (begin == bad_block) {
+      throw std::runtime_error("block failed");
+    }
+    return end - begin;
+  }
+};
+
+// Calls check(schedule, use_openmp) for every schedule kind, serial and with OpenMP.
+template <class Check>
+void for_every_schedule(Check check) {
   for (const ScheduleKind kind :
        {ScheduleKind::static_block, ScheduleKind::cyclic, ScheduleKind::dynamic, ScheduleKind::guided}) {
     for (const bool use_openmp : {false, true}) {
       Schedule schedule;
       schedule.kind = kind;
-      BlockExecutor<ThrowingKernel> executor(kernel, use_openmp, 2, schedule, 0, 1);
-      EXPECT_THROW(executor.run(BlockSequence{0, 1, 64}), std::runtime_error);
+      check(schedule, use_openmp);
     }
   }
 }
 
+TEST(Executor, ExceptionInsideOpenMPLoopIsRethrown) {
+  const ThrowingKernel kernel;
+  for_every_schedule([&](Schedule schedule, bool use_openmp) {
+    BlockExecutor<ThrowingKernel> executor(kernel, use_openmp, 2, schedule, 0, 1);
+    EXPECT_THROW(executor.run(BlockSequence{0, 1, 64}), std::runtime_error);
+  });
+}
+
 // A kernel with a Workspace: each call says whether its workspace was new, and whether it
 // was last used on another thread.
-struct WorkspaceKernel {
-  using Partial = std::uint64_t;
-  using Value = std::uint64_t;
+struct WorkspaceKernel : OneIndexBlocks {
   static constexpr Partial kNewWorkspace = 1;
   static constexpr Partial kSharedAcrossThreads = 1'000'000;
   struct Workspace {
@@ -347,8 +357,6 @@ struct WorkspaceKernel {
   };
   [[nodiscard]] std::string name() const { return "workspace"; }
   [[nodiscard]] std::uint64_t work_size() const { return 256; }
-  [[nodiscard]] std::uint64_t block_size() const { return 1; }
-  [[nodiscard]] std::string work_unit() const { return "blocks"; }
   [[nodiscard]] Partial compute(std::uint64_t /*begin*/, std::uint64_t /*end*/, Workspace& workspace) const {
     const std::thread::id me = std::this_thread::get_id();
     const Partial value = workspace.calls++ == 0 ? kNewWorkspace : (workspace.user == me ? 0 : kSharedAcrossThreads);
@@ -359,32 +367,22 @@ struct WorkspaceKernel {
     Workspace workspace;
     return compute(begin, end, workspace);
   }
-  static Partial identity() { return 0; }
-  static Partial combine(const Partial& a, const Partial& b) { return a + b; }
-  [[nodiscard]] Value finalize(const Partial& total) const { return total; }
-  [[nodiscard]] Verdict verdict(const Value& /*value*/) const { return {}; }
-  void describe(nlohmann::json& /*parameters*/) const {}
 };
 
 TEST(Executor, EachThreadKeepsItsOwnWorkspaceFromBlockToBlock) {
   const WorkspaceKernel kernel;
-  for (const ScheduleKind kind :
-       {ScheduleKind::static_block, ScheduleKind::cyclic, ScheduleKind::dynamic, ScheduleKind::guided}) {
-    for (const bool use_openmp : {false, true}) {
-      Schedule schedule;
-      schedule.kind = kind;
-      const int threads = 3;
-      BlockExecutor<WorkspaceKernel> executor(kernel, use_openmp, threads, schedule, 0, 1);
-      executor.run(BlockSequence{0, 1, kernel.work_size()});
-      std::uint64_t total = 0;
-      for (const auto& node : executor.nodes()) {
-        total += node.value;
-      }
-      // At most one new workspace per thread, none used by two threads.
-      EXPECT_GE(total, 1U) << to_string(kind);
-      EXPECT_LE(total, static_cast<std::uint64_t>(use_openmp ? threads : 1)) << to_string(kind);
+  for_every_schedule([&](Schedule schedule, bool use_openmp) {
+    const int threads = 3;
+    BlockExecutor<WorkspaceKernel> executor(kernel, use_openmp, threads, schedule, 0, 1);
+    executor.run(BlockSequence{0, 1, kernel.work_size()});
+    std::uint64_t total = 0;
+    for (const auto& node : executor.nodes()) {
+      total += node.value;
     }
-  }
+    // At most one new workspace per thread, none used by two threads.
+    EXPECT_GE(total, 1U) << to_string(schedule.kind);
+    EXPECT_LE(total, static_cast<std::uint64_t>(use_openmp ? threads : 1)) << to_string(schedule.kind);
+  });
 }
 
 }  // namespace
