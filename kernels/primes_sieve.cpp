@@ -43,7 +43,7 @@ using sieve::sum_segment;
 
 std::uint64_t PrimeSieveSum::segment_bytes_for(std::uint64_t limit) {
   const std::uint64_t root = limit >= 2 ? isqrt(limit - 1) : 0;
-  return std::clamp(std::bit_ceil(std::max<std::uint64_t>(root, 1)), default_segment_bytes, large_segment_bytes);
+  return std::clamp(std::bit_ceil(8 * std::max<std::uint64_t>(root, 1)), default_segment_bytes, large_segment_bytes);
 }
 
 PrimeSieveSum::PrimeSieveSum(std::uint64_t limit, std::uint64_t segment_bytes, std::uint64_t segments_per_block,
@@ -122,8 +122,8 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   const std::uint64_t segments = (end - start + segment_span - 1) / segment_span;
 
   // Sieving primes with p*p < high, split into
-  //   * small: at least 32 hits per L1-sized piece of a segment, crossed piece by piece while
-  //     the piece is in L1, in mod-30 rounds (SmallPrimes);
+  //   * small: p <= 0.175 x piece bytes, at least ~46 hits per L1-sized piece of a segment,
+  //     crossed piece by piece while the piece is in L1, in mod-30 rounds (SmallPrimes);
   //   * dense medium: p <= segment bytes / 2 (about 16 hits per segment or more), crossed over
   //     the whole segment from L2 on the mod-2310 wheel (DenseMediumPrimes);
   //   * sparse medium: p <= 8 x segment bytes (about one hit per segment or more), crossed
@@ -148,13 +148,16 @@ PrimeSieveSum::Partial PrimeSieveSum::compute(std::uint64_t first_index, std::ui
   // per piece; with few hits that costs more than crossing the whole segment from L2.
   // (Serial user times, 6 + 6 interleaved runs, shared host, medians, 64 -> 32 hits:
   // [9e10, 1e11) 1.755 -> 1.685 s, below 1e10 1.21 -> 1.19 s; 16 hits or 128 were slower;
-  // with the dense layer, 16 or 64 hits were still slower.)
+  // with the dense layer, 16 or 64 hits were still slower.) On the EPYC VM's 32 KB L1d the
+  // bound moved from piece / 4 (32 hits) to 0.175 x piece, libprimesieve's factor for its L1
+  // sieve: 0.97-1.0 alone, part of the 4-6 % of primes_sieve_presieve.hpp's figures (not
+  // measured on the Xeon VM).
   const std::uint64_t piece_bytes = piece_bytes_;  // at most the segment (the constructor splits it)
   const auto root = static_cast<std::uint32_t>(isqrt(high - 1));
   const auto used_end = std::upper_bound(sieving_primes_.begin(), sieving_primes_.end(), root);
   const auto medium_end = std::upper_bound(sieving_primes_.begin(), used_end, 8 * segment_bytes_);
   const auto dense_end = std::upper_bound(sieving_primes_.begin(), medium_end, segment_bytes_ / 2);
-  const auto small_end = std::upper_bound(sieving_primes_.begin(), dense_end, piece_bytes / 4);
+  const auto small_end = std::upper_bound(sieving_primes_.begin(), dense_end, piece_bytes * 7 / 40);
   const std::uint32_t* const small_first = sieving_primes_.data();
   const std::uint32_t* const dense_first = small_first + (small_end - sieving_primes_.begin());
   const std::uint32_t* const sparse_first = small_first + (dense_end - sieving_primes_.begin());

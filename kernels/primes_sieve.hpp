@@ -67,15 +67,18 @@ class PrimeSieveSum {
   using Workspace = sieve::SieveWorkspace;
 
   static constexpr std::uint64_t max_limit = 1'000'000'000'000'000;  // 1e15: sqrt(N) < 2^25
-  // The segment: sqrt(N) bytes rounded up to a power of two, within [256 KB, 1 MB]. A larger
-  // segment means fewer visits per crossing for the medium and large primes (each visit pays
-  // a call, a mispredicted exit and a filing), a smaller one keeps more of the segment near
-  // the L1; 1 MB leaves half of a 2 MB L2 to the primes' lists and the patterns. It depends
-  // on N only, never on the host, since blocks are whole segments. Ratio to libprimesieve's
-  // count, 1 thread, interleaved in one run, 256 KB / 512 KB / 1 MB / 2 MB: below 1e10 0.999
-  // / 1.006 / 1.018; below 1e11 1.012 / 0.982 / 0.995; the 1e12 window 1.000 (512 KB) /
-  // 0.956-0.967 (1 MB) / 0.961 (2 MB); the 1e15 window 1.150 (512 KB) / 1.112-1.121 (1 MB) /
-  // 1.266 (2 MB).
+  // The segment: 8 sqrt(N) bytes rounded up to a power of two, within [256 KB, 1 MB] (1 MB
+  // from N ~ 4.3e9 on). A larger segment means fewer visits per crossing for the medium and
+  // large primes (each visit pays a call, a mispredicted exit and a filing), a smaller one
+  // keeps more of the segment near the L1; 1 MB is the whole L2 of the EPYC VM and half the
+  // Xeon VM's. It depends on N only, never on the host, since blocks are whole segments.
+  // On the EPYC VM (2026-12-03, two copies of the kernel in one process, the same blocks
+  // alternating, time of 1 MB / the other): below 1e10 0.973 and 0.989 against 256 KB; at
+  // [9e10, 1e11) 0.954 and 0.981 against 512 KB; at [1e9, 3e9) 1.013 and 1.004 against
+  // 256 KB. (The Xeon VM, earlier code, ratio to libprimesieve's count, 256 KB / 512 KB / 1 MB:
+  // below 1e10 0.999 / 1.006 / 1.018; below 1e11 1.012 / 0.982 / 0.995; the 1e12 window 1.000
+  // (512 KB) / 0.956-0.967 (1 MB) / 0.961 (2 MB); the 1e15 window 1.150 (512 KB) /
+  // 1.112-1.121 (1 MB) / 1.266 (2 MB).)
   static constexpr std::uint64_t default_segment_bytes = 256 * 1024;
   static constexpr std::uint64_t large_segment_bytes = 1024 * 1024;
   static constexpr std::uint64_t automatic_segment_bytes = 0;  // chosen from N as above

@@ -17,6 +17,42 @@
 
 namespace parscale::sieve {
 
+// A dense prime's crossing steps by q * gap + step bytes (Wheel2310::kCrossings): the
+// distinct (gap, step) pairs of each residue's 480 crossings (9 or 10), and each crossing's pair.
+constexpr std::size_t kDenseStepKinds = 10;
+struct DenseStepTable {
+  struct Kind {
+    std::uint8_t gap = 0;
+    std::uint8_t step = 0;
+  };
+  std::array<std::array<Kind, kDenseStepKinds>, 8> kinds{};
+  std::array<std::array<std::uint8_t, Wheel2310::kSize>, 8> of_crossing{};
+};
+constexpr DenseStepTable kDenseStepTable = [] {
+  DenseStepTable table;
+  for (std::size_t r = 0; r < 8; ++r) {
+    std::size_t used = 0;
+    for (std::size_t k = 0; k < Wheel2310::kSize; ++k) {
+      const MultiplierCrossing& crossing = Wheel2310::kCrossings[r][k];
+      std::size_t kind = 0;
+      while (kind < used && (table.kinds[r][kind].gap != crossing.gap || table.kinds[r][kind].step != crossing.step)) {
+        ++kind;
+      }
+      if (kind == used) {
+        if (used == kDenseStepKinds) {
+          throw "more kinds of step than kDenseStepKinds";  // not a constant expression: fails the build
+        }
+        table.kinds[r][used++] = {crossing.gap, crossing.step};
+      }
+      table.of_crossing[r][k] = static_cast<std::uint8_t>(kind);
+    }
+    for (std::size_t kind = used; kind < kDenseStepKinds; ++kind) {
+      table.kinds[r][kind] = table.kinds[r][0];  // unused: any valid step
+    }
+  }
+  return table;
+}();
+
 // Each prime keeps its place in one array per residue class p mod 30 (the arrays share the
 // workspace's storage), updated in place after every call. A call enters the prime's unrolled
 // turn of 480 crossings at its resuming crossing through a switch: the multiplier's mask, gap
@@ -78,15 +114,14 @@ class DenseMediumPrimes {
       const std::uint64_t q = entry->quotient_and_index & kQuotientMask;
       std::uint64_t byte = entry->byte;
       unsigned k = entry->quotient_and_index >> kIndexShift;
-      // A crossing's step, q * gap + step, is one of seven multiples of q, made once per prime
-      // and hidden from the compiler, plus a constant. Seeing q * gap, GCC folds it into each
-      // step as a scaled LEA, which takes 2 cycles on this host's cores (an add takes 1), on
-      // the chain from one crossing to the next. (The dense layer at the 10^15 window, rdtsc
-      // medians of 8 interleaved runs: 2.215 -> 2.137 G cycles; ratio to libprimesieve's count
-      // below 10^10, 1 thread, interleaved in one run: 0.992 -> 0.947.)
-      static_assert(Wheel2310::kLargestGap == 14, "the gaps between multipliers are 2, 4, ..., 14");
-      const std::array<std::uint64_t, 7> q_times_gap =
-          hidden_from_compiler({2 * q, 4 * q, 6 * q, 8 * q, 10 * q, 12 * q, 14 * q});
+      // Each crossing's whole step, q * gap + step, made once per prime (a residue's 480
+      // crossings use at most kStepKinds of them) and hidden from the compiler: the chain
+      // from one crossing to the next is then one add. Seeing q * gap + step, GCC folds the
+      // constant into a three-operand LEA, which takes 2 cycles on Zen 4 (an add takes 1).
+      // (Seven multiples q * gap kept before, plus the constant: the same chain of LEAs. Two
+      // copies of the kernel in one process at [9e10, 1e11), EPYC VM: 0.975-0.995 alone; the
+      // rest of the figures are with the pre-sieve's, primes_sieve_presieve.hpp.)
+      const std::array<std::uint64_t, kStepKinds> steps = hidden_from_compiler(whole_steps<R>(q));
       // Crossing K: stop at the end, else strike the multiple and step to the next one.
 #define PARSCALE_CROSSING(K)                                                                            \
   case (K):                                                                                             \
@@ -95,7 +130,7 @@ class DenseMediumPrimes {
       goto stopped;                                                                                     \
     }                                                                                                   \
     bytes[byte] &= Wheel2310::kCrossings[R][K].mask;                                                    \
-    byte += q_times_gap[Wheel2310::kCrossings[R][K].gap / 2 - 1] + Wheel2310::kCrossings[R][K].step;
+    byte += steps[kStepKind[R][K]];
 #define PARSCALE_CROSSINGS_8(K)                                                                         \
   PARSCALE_CROSSING(K)                                                                                  \
   PARSCALE_CROSSING((K) + 1)                                                                            \
@@ -131,9 +166,23 @@ class DenseMediumPrimes {
     }
   }
 
+  static constexpr std::size_t kStepKinds = kDenseStepKinds;
+  static constexpr auto& kStepKind = kDenseStepTable.of_crossing;
+
+  template <unsigned R>
+  [[gnu::always_inline]] static std::array<std::uint64_t, kStepKinds> whole_steps(std::uint64_t q) {
+    std::array<std::uint64_t, kStepKinds> steps{};
+    for (std::size_t kind = 0; kind < kStepKinds; ++kind) {
+      steps[kind] = q * kDenseStepTable.kinds[R][kind].gap + kDenseStepTable.kinds[R][kind].step;
+    }
+    return steps;
+  }
+
   // The values unchanged, but computed out of the compiler's sight: it keeps them in registers.
-  [[gnu::always_inline]] static std::array<std::uint64_t, 7> hidden_from_compiler(std::array<std::uint64_t, 7> v) {
-    asm("" : "+r"(v[0]), "+r"(v[1]), "+r"(v[2]), "+r"(v[3]), "+r"(v[4]), "+r"(v[5]), "+r"(v[6]));
+  [[gnu::always_inline]] static std::array<std::uint64_t, kStepKinds> hidden_from_compiler(
+      std::array<std::uint64_t, kStepKinds> v) {
+    asm("" : "+r"(v[0]), "+r"(v[1]), "+r"(v[2]), "+r"(v[3]), "+r"(v[4]), "+r"(v[5]), "+r"(v[6]), "+r"(v[7]),
+        "+r"(v[8]), "+r"(v[9]));
     return v;
   }
 

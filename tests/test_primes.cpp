@@ -389,10 +389,12 @@ TEST(PrimeSieve, RejectsLimitsAboveTheMaximumAndBadGeometry) {
 }
 
 TEST(PrimeSieve, ChoosesTheLargerSegmentWhereLargePrimesDominate) {
-  // Segment bytes 0 (the default): sqrt(N) rounded up to a power of two, in [256 KB, 1 MB].
+  // Segment bytes 0 (the default): 8 sqrt(N) rounded up to a power of two, in [256 KB, 1 MB].
   EXPECT_EQ(PrimeSieveSum(1000).segment_numbers(), 30 * PrimeSieveSum::default_segment_bytes);
-  EXPECT_EQ(PrimeSieveSum(10'000'000'000).segment_numbers(), 30 * PrimeSieveSum::default_segment_bytes);
-  EXPECT_EQ(PrimeSieveSum(100'000'000'000).segment_numbers(), 30 * 2 * PrimeSieveSum::default_segment_bytes);
+  EXPECT_EQ(PrimeSieveSum(1'000'000'000).segment_numbers(), 30 * PrimeSieveSum::default_segment_bytes);
+  EXPECT_EQ(PrimeSieveSum(2'000'000'000).segment_numbers(), 30 * 2 * PrimeSieveSum::default_segment_bytes);
+  EXPECT_EQ(PrimeSieveSum(10'000'000'000).segment_numbers(), 30 * PrimeSieveSum::large_segment_bytes);
+  EXPECT_EQ(PrimeSieveSum(100'000'000'000).segment_numbers(), 30 * PrimeSieveSum::large_segment_bytes);
   EXPECT_EQ(PrimeSieveSum(1'000'000'000'000).segment_numbers(), 30 * PrimeSieveSum::large_segment_bytes);
   EXPECT_EQ(PrimeSieveSum(PrimeSieveSum::max_limit).segment_numbers(), 30 * PrimeSieveSum::large_segment_bytes);
   EXPECT_EQ(PrimeSieveSum(1000, 16).segment_numbers(), 30 * 16);
