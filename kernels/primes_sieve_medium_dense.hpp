@@ -54,7 +54,8 @@ constexpr DenseStepTable kDenseStepTable = [] {
 }();
 
 // Each prime keeps its place in one array per residue class p mod 30 (the arrays share the
-// workspace's storage), updated in place after every call. A call enters the prime's unrolled
+// workspace's storage), sorted by the crossing it resumes at after every call (below). A call
+// enters the prime's unrolled
 // turn of 480 crossings at its resuming crossing through a switch: the multiplier's mask, gap
 // and byte step are constants of the case, so a crossing is a compare, a read-modify-write
 // and an add. (A loop reading the crossing from a table was 9 % slower than the mod-30 rounds at the 1e12 window; the switch on the mod-210
@@ -74,9 +75,11 @@ class DenseMediumPrimes {
     for (const std::uint32_t* p = first; p != last; ++p) {
       ++per_residue[kWheelIndex[*p % 30]];
     }
-    Entry* next = memory.storage_for<Entry>(static_cast<std::size_t>(last - first));  // filled below
+    // Two arrays' room: each call's sort writes a residue's entries to the other one.
+    const auto count = static_cast<std::ptrdiff_t>(last - first);
+    Entry* next = memory.storage_for<Entry>(2 * static_cast<std::size_t>(count));  // filled below
     for (unsigned r = 0; r < 8; ++r) {
-      residues_[r] = {next, next};
+      residues_[r] = {next, next, count};
       next += per_residue[r];
     }
     for (const std::uint32_t* p = first; p != last; ++p) {
@@ -106,11 +109,18 @@ class DenseMediumPrimes {
     std::uint32_t byte;                // of the next multiple, from the start of the next call's bytes
     std::uint32_t quotient_and_index;  // p / 30, and the next multiple's index in Wheel2310 above kIndexShift
   };
+  struct Residue {
+    Entry* begin = nullptr;
+    Entry* end = nullptr;
+    std::ptrdiff_t to_other = 0;  // from this array's entries to the other's
+  };
 
   template <unsigned R>
   [[gnu::noinline]] void cross_off_residue(std::uint8_t* const bytes, const std::uint64_t byte_count) {
-    Entry* const end = residues_[R].end;  // a local: the byte stores may alias the member
-    for (Entry* entry = residues_[R].begin; entry != end; ++entry) {
+    Entry* const begin = residues_[R].begin;  // locals: the byte stores may alias the members
+    Entry* const end = residues_[R].end;
+    std::array<std::uint32_t, Wheel2310::kSize> resuming_at{};  // primes per resuming crossing
+    for (Entry* entry = begin; entry != end; ++entry) {
       const std::uint64_t q = entry->quotient_and_index & kQuotientMask;
       std::uint64_t byte = entry->byte;
       unsigned k = entry->quotient_and_index >> kIndexShift;
@@ -163,7 +173,27 @@ class DenseMediumPrimes {
     stopped:
       entry->byte = static_cast<std::uint32_t>(byte - byte_count);
       entry->quotient_and_index = static_cast<std::uint32_t>(q | std::uint64_t{k} << kIndexShift);
+      ++resuming_at[k];
     }
+    sort_by_resuming_crossing(residues_[R], resuming_at);
+  }
+
+  // Sorts a residue's entries by the crossing they resume at (a counting sort into the other
+  // array), so the next call's switch enters the same case for prime after prime: its jump is
+  // predicted, where in the order of the primes it went to one of 480 cases at random, a
+  // mispredicted jump per prime and call. (Two copies of the kernel in one process, the same
+  // blocks alternating, EPYC VM, time sorted / unsorted: [9e10, 1e11) 0.965, 0.979, 0.982;
+  // below 1e10 0.965, 0.975; the 1e12 window 0.985, 0.921; the 1e15 window 0.951, 0.945.)
+  static void sort_by_resuming_crossing(Residue& residue, std::array<std::uint32_t, Wheel2310::kSize>& resuming_at) {
+    std::uint32_t before = 0;
+    for (std::uint32_t& at : resuming_at) {  // counts -> first slot of each crossing
+      before += std::exchange(at, before);
+    }
+    Entry* const sorted = residue.begin + residue.to_other;
+    for (const Entry* entry = residue.begin; entry != residue.end; ++entry) {
+      sorted[resuming_at[entry->quotient_and_index >> kIndexShift]++] = *entry;
+    }
+    residue = {sorted, sorted + (residue.end - residue.begin), -residue.to_other};
   }
 
   static constexpr std::size_t kStepKinds = kDenseStepKinds;
@@ -186,10 +216,6 @@ class DenseMediumPrimes {
     return v;
   }
 
-  struct Residue {
-    Entry* begin = nullptr;
-    Entry* end = nullptr;
-  };
   std::array<Residue, 8> residues_;  // [index of p mod 30 in kWheel]
 };
 
