@@ -10,7 +10,7 @@
 // byte covers 30 numbers (odd-only covers 16):
 //   * multiples of 7..163 are removed by ANDing precomputed periodic byte patterns
 //     (primes_sieve_presieve.*);
-//   * small primes (32+ hits per L1-sized piece) cross off piece by piece while it is in L1,
+//   * small primes (46+ hits per L1-sized piece) cross off piece by piece while it is in L1,
 //     round by round: the 8 multiples p*(30 j + w) of a round span p bytes at offsets and
 //     bits fixed by p mod 30, so each residue class has its own unrolled loop with
 //     compile-time masks and one read-modify-write per crossing (primes_sieve_wheel.hpp,
@@ -20,7 +20,8 @@
 //     (primes_sieve_medium_sparse.hpp);
 //   * dense medium primes (between small and sparse) cross off over the whole segment on the
 //     mod-2310 wheel of multipliers (they skip the multiples of 7 and 11 too), one multiple
-//     at a time: in L2 the number of crossings counts more than the instructions around them
+//     at a time, sorted by where they resume so the jump into each one's turn is predicted:
+//     in L2 the number of crossings counts more than the instructions around them
 //     (primes_sieve_medium_dense.hpp, primes_sieve_multiplier_wheel.hpp);
 //   * large primes (fewer hits per segment) wait in buckets of the next segment they hit, so
 //     a segment only touches the primes that actually hit it; they skip the multiples of 7
