@@ -55,12 +55,12 @@ constexpr DenseStepTable kDenseStepTable = [] {
 
 // Each prime keeps its place in one array per residue class p mod 30 (the arrays share the
 // workspace's storage), sorted by the crossing it resumes at after every call (below). A call
-// enters the prime's unrolled
-// turn of 480 crossings at its resuming crossing through a switch: the multiplier's mask, gap
-// and byte step are constants of the case, so a crossing is a compare, a read-modify-write
-// and an add. (A loop reading the crossing from a table was 9 % slower than the mod-30 rounds at the 1e12 window; the switch on the mod-210
-// wheel 5 % faster, and below 1e10 6 % faster, each against libprimesieve's count in the same
-// run. Mod 2310 against mod 210, ratio to libprimesieve's count, 1 thread, 5 interleaved
+// enters the prime's unrolled turn of 480 crossings at its resuming crossing through a switch:
+// the multiplier's mask, gap and byte step are constants of the case, so a crossing is a
+// compare, a read-modify-write and an add. (A loop reading the crossing from a table was 9 %
+// slower than the mod-30 rounds at the 1e12 window; the switch on the mod-210 wheel 5 %
+// faster, and below 1e10 6 % faster, each against libprimesieve's count in the same run.
+// Mod 2310 against mod 210, ratio to libprimesieve's count, 1 thread, 5 interleaved
 // repetitions, medians: the 1e15 window 0.943 -> 0.924, the 1e12 window 0.901 -> 0.882, below
 // 1e10 0.947 -> 0.936; the dense layer at the 1e15 window 1.92 -> 1.82 G cycles, less than the
 // 9 % fewer crossings, as a turn's code is now 8 KB for each residue class.)
@@ -128,9 +128,10 @@ class DenseMediumPrimes {
       // crossings use at most kStepKinds of them) and hidden from the compiler: the chain
       // from one crossing to the next is then one add. Seeing q * gap + step, GCC folds the
       // constant into a three-operand LEA, which takes 2 cycles on Zen 4 (an add takes 1).
-      // (Seven multiples q * gap kept before, plus the constant: the same chain of LEAs. Two
-      // copies of the kernel in one process at [9e10, 1e11), EPYC VM: 0.975-0.995 alone; the
-      // rest of the figures are with the pre-sieve's, primes_sieve_presieve.hpp.)
+      // (Before, seven multiples q * gap were kept and the constant added at each crossing,
+      // which GCC folded into the same 2-cycle LEA. Two copies of the kernel in one process at
+      // [9e10, 1e11), EPYC VM: 0.975-0.995 alone; with the pre-sieve's pass and the small
+      // primes' bound, see primes_sieve_presieve.hpp.)
       const std::array<std::uint64_t, kStepKinds> steps = hidden_from_compiler(whole_steps<R>(q));
       // Crossing K: stop at the end, else strike the multiple and step to the next one.
 #define PARSCALE_CROSSING(K)                                                                            \
